@@ -1,0 +1,133 @@
+"""`make run`: the emulator and the portal together, with demo data; Ctrl-C stops both.
+
+1. Writes `.env` with fresh secrets on the first run (DEBUG on, local use only).
+2. Migrates the database.
+3. Starts the emulator on 127.0.0.1:8765 (unless REPLICAS_API_URL points elsewhere).
+4. In emulator mode only: creates the demo admin and member and stores the emulator's
+   demo keys for them (`manage.py demo_accounts`, once issue #3's accounts exist).
+5. Serves the portal as ASGI with uvicorn on 127.0.0.1:8000 and prints the URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = ROOT / ".env"
+PORTAL_HOST = os.environ.get("PORTAL_HOST", "127.0.0.1")
+PORTAL_PORT = os.environ.get("PORTAL_PORT", "8000")
+EMULATOR_URL = "http://127.0.0.1:8765"
+
+
+def ensure_env_file() -> None:
+    if ENV_FILE.exists():
+        return
+    fernet_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    ENV_FILE.write_text(
+        "# Written by `make run` for local use. See .env.example for every variable.\n"
+        "DEBUG=true\n"
+        f"SECRET_KEY={secrets.token_urlsafe(50)}\n"
+        f"FIELD_ENCRYPTION_KEYS={fernet_key}\n"
+    )
+    print(f"Wrote {ENV_FILE.name} with fresh local secrets.", flush=True)
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def wait_for(url: str, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=0.5)
+            return True
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return False
+
+
+def main() -> int:
+    ensure_env_file()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    manage("migrate", "--no-input", "-v", "0")
+    children: list[subprocess.Popen] = []
+    try:
+        if settings.REPLICAS_API_URL == EMULATOR_URL:
+            children.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "portal.emulator",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        "8765",
+                    ],
+                    cwd=ROOT,
+                )
+            )
+            if not wait_for(f"{EMULATOR_URL}/_emulator/health"):
+                print("The emulator did not start.", file=sys.stderr)
+                return 1
+            from django.core.management import get_commands
+
+            if "demo_accounts" in get_commands():
+                manage("demo_accounts")
+        else:
+            print(f"Using the Replica API at {settings.REPLICAS_API_URL}", flush=True)
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "portal.asgi:application",
+                    "--host",
+                    PORTAL_HOST,
+                    "--port",
+                    PORTAL_PORT,
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+            )  # fmt: skip
+        )
+        if wait_for(f"http://{PORTAL_HOST}:{PORTAL_PORT}/healthz"):
+            print(
+                f"\n  Replicas Portal: http://{PORTAL_HOST}:{PORTAL_PORT}/   (Ctrl-C stops)\n",
+                flush=True,
+            )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""The emulator's ASGI app: auth, latency and fault injection around the area routes.
+
+Area modules each export `routes` (Starlette routes), `init(store)` and `seed(store)`.
+Control endpoints under `/_emulator/` (no auth, never faulted) let tests inspect and steer
+the emulator: reset, change latency/fault rate, read webhook deliveries, force states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import automations, environments, misc, replicas
+from .config import EmulatorConfig
+from .http import ApiError, error_response
+from .state import Store
+
+AREAS = (environments, automations, replicas, misc)
+PUBLIC_PREFIXES = ("/v1/automations/webhook/", "/_emulator/")
+
+
+def build_store(config: EmulatorConfig) -> Store:
+    store = Store(config)
+    for area in AREAS:
+        area.init(store)
+    if config.seed:
+        for area in AREAS:
+            area.seed(store)
+    return store
+
+
+class EmulatorMiddleware:
+    """Latency, faults and bearer auth, as raw ASGI so a fault can drop the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        store: Store = scope["app"].state.store
+        config = store.config
+        path: str = scope["path"]
+        if path.startswith("/_emulator/"):
+            await self.app(scope, receive, send)
+            return
+        if config.latency_ms:
+            await asyncio.sleep(config.latency_ms / 1000)
+        if config.fault_rate and random.random() < config.fault_rate:
+            await self._fault(config, scope, receive, send)
+            return
+        if not path.startswith(PUBLIC_PREFIXES):
+            key = _bearer(scope)
+            principal = store.principal_for(key)
+            if principal is None:
+                detail = "Missing Authorization header." if key is None else "Invalid API key."
+                await error_response(401, "Unauthorized", detail)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+    async def _fault(
+        self, config: EmulatorConfig, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        choice = random.choice([*config.fault_statuses, "drop"])
+        if choice == "drop":
+            # Start a response and break off mid-body: the client sees the connection die.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"100")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
+            raise ConnectionAbortedError("emulator fault injection: dropped connection")
+        headers = {"Retry-After": "1"} if choice == 429 else None
+        messages = {
+            429: "Too many requests",
+            500: "Internal server error",
+            502: "Bad gateway",
+            503: "Service unavailable",
+        }
+        response = error_response(
+            int(choice), messages.get(int(choice), "Error"), "Injected fault", headers
+        )
+        await response(scope, receive, send)
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            text = value.decode("latin-1").strip()
+            if text.lower().startswith("bearer "):
+                return text[7:].strip()
+            return ""
+    return None
+
+
+async def _api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.error, exc.details, exc.headers)
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, "Not found", f"No route for {request.method} {request.url.path}.")
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(405, "Method not allowed", None)
+
+
+# --- control endpoints -------------------------------------------------------------------
+async def control_health(request: Request) -> JSONResponse:
+    return JSONResponse({"ok": True})
+
+
+async def control_config(request: Request) -> JSONResponse:
+    """GET: current knobs. POST {latency_ms?, fault_rate?, ...}: change them live."""
+    config: EmulatorConfig = request.app.state.store.config
+    if request.method == "POST":
+        body: dict[str, Any] = await request.json()
+        for name, value in body.items():
+            if not hasattr(config, name) or name in {"org_key", "personal_keys"}:
+                return error_response(400, "Unknown setting", name)
+            setattr(config, name, type(getattr(config, name))(value))
+    public = {k: v for k, v in vars(config).items() if k not in {"org_key", "personal_keys"}}
+    return JSONResponse(public)
+
+
+async def control_reset(request: Request) -> JSONResponse:
+    """Throw all state away and start again (seeded if the emulator was)."""
+    old: Store = request.app.state.store
+    await _shutdown_store(old)
+    request.app.state.store = build_store(old.config)
+    await _startup_store(request.app.state.store)
+    return JSONResponse({"ok": True})
+
+
+async def control_webhooks(request: Request) -> JSONResponse:
+    return JSONResponse({"deliveries": request.app.state.store.deliveries})
+
+
+CONTROL_ROUTES = [
+    Route("/_emulator/health", control_health),
+    Route("/_emulator/config", control_config, methods=["GET", "POST"]),
+    Route("/_emulator/reset", control_reset, methods=["POST"]),
+    Route("/_emulator/webhooks", control_webhooks),
+]
+
+
+async def _startup_store(store: Store) -> None:
+    for area in AREAS:
+        start = getattr(area, "startup", None)
+        if start is not None:
+            await start(store)
+
+
+async def _shutdown_store(store: Store) -> None:
+    for area in AREAS:
+        stop = getattr(area, "shutdown", None)
+        if stop is not None:
+            await stop(store)
+
+
+def create_app(config: EmulatorConfig | None = None) -> Starlette:
+    config = config or EmulatorConfig()
+    routes = [*CONTROL_ROUTES]
+    for area in AREAS:
+        routes.extend(area.routes)
+        routes.extend(getattr(area, "control_routes", []))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await _startup_store(app.state.store)
+        yield
+        await _shutdown_store(app.state.store)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: _api_error, 404: _not_found, 405: _method_not_allowed},
+    )
+    app.state.store = build_store(config)
+    return EmulatorASGI(app)
+
+
+class EmulatorASGI:
+    """The Starlette app wrapped in the middleware (which needs the app in the scope)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.starlette = app
+        self.state = app.state
+        self.middleware = EmulatorMiddleware(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in {"http", "websocket"}:
+            scope["app"] = self.starlette
+        await self.middleware(scope, receive, send)

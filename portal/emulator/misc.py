@@ -1,0 +1,13 @@
+"""Emulator area: misc (placeholder until built)."""
+
+from __future__ import annotations
+
+routes: list = []
+
+
+def init(store) -> None:
+    pass
+
+
+def seed(store) -> None:
+    pass

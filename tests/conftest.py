@@ -1,0 +1,112 @@
+"""Shared fixtures: the emulator (a real server on a free port, one per test session),
+API clients pointed at it, and the environment the test settings need."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from portal.emulator.config import DEMO_ORG_KEY, DEMO_PERSONAL_KEYS
+from portal.replica_api import AsyncReplicaAPI, ReplicaAPI, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ORG_KEY = DEMO_ORG_KEY
+PERSONAL_KEY = DEMO_PERSONAL_KEYS[0]
+MEMBER_KEY = DEMO_PERSONAL_KEYS[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class EmulatorProcess:
+    def __init__(self, *extra_args: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # Fast timings so lifecycle and agent streaming finish within a test.
+        args = [
+            sys.executable, "-m", "portal.emulator", "--port", str(self.port),
+            "--prepare-s", "0.5", "--agent-step-s", "0.05", "--heartbeat-s", "1",
+            *extra_args,
+        ]  # fmt: skip
+        self.log = open(ROOT / "var" / f"emulator-test-{self.port}.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"emulator exited with {self.process.returncode}; see {self.log.name}"
+                )
+            try:
+                if httpx.get(f"{self.url}/_emulator/health", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("emulator did not start in 20 s")
+
+    def control(self, path: str, json: dict | None = None) -> dict:
+        if json is None:
+            return httpx.get(f"{self.url}/_emulator/{path}", timeout=5).json()
+        return httpx.post(f"{self.url}/_emulator/{path}", json=json, timeout=5).json()
+
+    def reset(self) -> None:
+        self.control("reset", {})
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+(ROOT / "var").mkdir(exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    proc = EmulatorProcess()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def api_settings(emulator) -> Settings:
+    return Settings(base_url=emulator.url, max_retries=2, backoff_base=0.01)
+
+
+@pytest.fixture
+def api(api_settings) -> ReplicaAPI:
+    """Sync client with the org key."""
+    return ReplicaAPI(ORG_KEY, settings=api_settings)
+
+
+@pytest.fixture
+def personal_api(api_settings) -> ReplicaAPI:
+    return ReplicaAPI(PERSONAL_KEY, settings=api_settings)
+
+
+@pytest.fixture
+def aapi(api_settings) -> AsyncReplicaAPI:
+    return AsyncReplicaAPI(ORG_KEY, settings=api_settings)
+
+
+@pytest.fixture(autouse=True)
+def _portal_points_at_test_emulator(request, settings):
+    """Portal code under test talks to the session emulator when a test uses it."""
+    if "emulator" in request.fixturenames:
+        settings.REPLICAS_API_URL = request.getfixturevalue("emulator").url
+
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
