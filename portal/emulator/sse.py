@@ -1,0 +1,74 @@
+"""Server-Sent Events for the emulator's streams.
+
+    return event_stream(request, events(), schema="EngineEvent")
+
+`events()` is an async iterator of dicts (each with an `id` for replica events); each is
+written as `id: <id>\\ndata: <json>\\n\\n`. While the source is quiet, a `: ping` comment
+goes out every `heartbeat_s` seconds. When the contract check is on (tests), every event is
+validated against the named spec schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+
+from . import contract
+
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+
+
+def format_event(data: dict[str, Any], event_id: str | None = None) -> bytes:
+    lines = []
+    if event_id:
+        lines.append(f"id: {event_id}")
+    lines.append("data: " + json.dumps(data, separators=(",", ":")))
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+async def _with_heartbeats(
+    request: Request, source: AsyncIterator[dict[str, Any]], heartbeat_s: float, schema: str | None
+) -> AsyncIterator[bytes]:
+    iterator = source.__aiter__()
+    pending: asyncio.Task | None = None
+    try:
+        yield b": connected\n\n"
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(iterator.__anext__())
+            done, _ = await asyncio.wait({pending}, timeout=heartbeat_s)
+            if not done:
+                if await request.is_disconnected():
+                    return
+                yield b": ping\n\n"
+                continue
+            task, pending = pending, None
+            try:
+                event = task.result()
+            except StopAsyncIteration:
+                return
+            if schema:
+                contract.check_event(schema, event)
+            yield format_event(event, event.get("id") if isinstance(event, dict) else None)
+    finally:
+        if pending is not None:
+            pending.cancel()
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def event_stream(
+    request: Request, source: AsyncIterator[dict[str, Any]], *, schema: str | None = None
+) -> StreamingResponse:
+    heartbeat_s = request.app.state.store.config.heartbeat_s
+    return StreamingResponse(
+        _with_heartbeats(request, source, heartbeat_s, schema),
+        media_type="text/event-stream",
+        headers=HEADERS,
+    )
