@@ -3,6 +3,7 @@ API clients pointed at it, and the environment the test settings need."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,6 +18,10 @@ from portal.emulator.config import DEMO_ORG_KEY, DEMO_PERSONAL_KEYS
 from portal.replica_api import AsyncReplicaAPI, ReplicaAPI, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# The official spec sits beside the checkout (../shared/replica-api/openapi.json).
+SPEC_PATH = Path(
+    os.environ.get("REPLICA_API_SPEC", ROOT.parent / "shared/replica-api/openapi.json")
+)
 ORG_KEY = DEMO_ORG_KEY
 PERSONAL_KEY = DEMO_PERSONAL_KEYS[0]
 MEMBER_KEY = DEMO_PERSONAL_KEYS[1]
@@ -36,11 +41,12 @@ class EmulatorProcess:
         args = [
             sys.executable, "-m", "portal.emulator", "--port", str(self.port),
             "--prepare-s", "0.5", "--agent-step-s", "0.05", "--heartbeat-s", "1",
+            "--contract", str(SPEC_PATH),
             *extra_args,
         ]  # fmt: skip
         self.log = open(ROOT / "var" / f"emulator-test-{self.port}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30  # the contract checker loads the spec (~4 s)
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
@@ -52,7 +58,7 @@ class EmulatorProcess:
             except httpx.HTTPError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("emulator did not start in 20 s")
+        raise RuntimeError("emulator did not start in 30 s")
 
     def control(self, path: str, json: dict | None = None) -> dict:
         if json is None:
@@ -76,9 +82,32 @@ class EmulatorProcess:
 
 @pytest.fixture(scope="session")
 def emulator():
+    if not SPEC_PATH.exists():
+        raise RuntimeError(
+            f"The Replica API spec is missing at {SPEC_PATH} (set REPLICA_API_SPEC)."
+        )
     proc = EmulatorProcess()
     yield proc
     proc.stop()
+
+
+@pytest.fixture(autouse=True)
+def _emulator_contract(request):
+    """Fail any test during which the emulator broke the spec (or accepted a bad request)."""
+    if "emulator" not in request.fixturenames:
+        yield
+        return
+    emulator = request.getfixturevalue("emulator")
+    yield
+    report = emulator.control("contract")
+    if report["violations"]:
+        emulator.control("contract/clear", {})
+        lines = [json.dumps(v, indent=1)[:3000] for v in report["violations"][:5]]
+        pytest.fail(
+            f"{len(report['violations'])} contract violation(s) against openapi.json:\n"
+            + "\n".join(lines),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

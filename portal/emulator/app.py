@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import automations, environments, misc, replicas
+from . import automations, contract, environments, misc, replicas
 from .config import EmulatorConfig
 from .http import ApiError, error_response
 from .state import Store
@@ -83,7 +83,9 @@ class EmulatorMiddleware:
             )
             await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
             raise ConnectionAbortedError("emulator fault injection: dropped connection")
-        headers = {"Retry-After": "1"} if choice == 429 else None
+        headers = {"X-Emulator-Fault": "1"}
+        if choice == 429:
+            headers["Retry-After"] = "1"
         messages = {
             429: "Too many requests",
             500: "Internal server error",
@@ -174,7 +176,7 @@ async def _shutdown_store(store: Store) -> None:
 
 def create_app(config: EmulatorConfig | None = None) -> Starlette:
     config = config or EmulatorConfig()
-    routes = [*CONTROL_ROUTES]
+    routes = [*CONTROL_ROUTES, *contract.control_routes]
     for area in AREAS:
         routes.extend(area.routes)
         routes.extend(getattr(area, "control_routes", []))
@@ -200,7 +202,12 @@ class EmulatorASGI:
     def __init__(self, app: Starlette) -> None:
         self.starlette = app
         self.state = app.state
-        self.middleware = EmulatorMiddleware(app)
+        self.middleware: ASGIApp = EmulatorMiddleware(app)
+        config: EmulatorConfig = app.state.store.config
+        if config.contract:
+            self.middleware = contract.ContractMiddleware(
+                self.middleware, contract.install(config.contract)
+            )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in {"http", "websocket"}:

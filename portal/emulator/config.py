@@ -32,6 +32,8 @@ class EmulatorConfig:
     # Webhook delivery retry backoff base (seconds); 3 retries as documented.
     webhook_backoff_s: float = 1.0
     fault_statuses: tuple[int, ...] = field(default=(429, 500, 502, 503))
+    # Path to openapi.json: validate every exchange against it (tests); empty = off.
+    contract: str = ""
 
 
 def _env(name: str, default: str) -> str:
@@ -73,6 +75,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[EmulatorConfig, str, int]
         default=_env("SEED", "1").lower() not in {"0", "false", "no"},
         help="load the demo organisation (default: on)",
     )
+    p.add_argument(
+        "--contract",
+        default=_env("CONTRACT", ""),
+        metavar="OPENAPI_JSON",
+        help="validate every request/response against this spec (report at /_emulator/contract)",
+    )
     a = p.parse_args(argv)
     if not 0.0 <= a.fault_rate <= 1.0:
         p.error("--fault-rate must be between 0 and 1")
@@ -86,5 +94,6 @@ def parse_args(argv: list[str] | None = None) -> tuple[EmulatorConfig, str, int]
         prepare_s=a.prepare_s,
         sleep_after_s=a.sleep_after_s,
         agent_step_s=a.agent_step_s,
+        contract=a.contract,
     )
     return config, a.host, a.port

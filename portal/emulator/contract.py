@@ -1,12 +1,256 @@
-"""Optional self-check of the emulator against openapi.json (on in the test suite).
+"""The emulator's self-check against the official spec (on in the test suite).
 
-Placeholder: the real checker (openapi-core middleware + event validation) is being built.
+With `--contract PATH/TO/openapi.json`, every request and response through the emulator is
+validated with openapi-core, and every streamed EngineEvent with the spec's JSON schema:
+
+- a response that doesn't match the spec (body, status code not documented for the
+  operation, content type) is a violation;
+- a request the spec calls invalid is a violation only if the emulator *accepted* it (2xx):
+  the emulator should have refused it, or the client sent something it shouldn't;
+- operations the spec lacks but the guide documents (wake, warm-hook save-test stream) are
+  counted as seen but not validated.
+
+`GET /_emulator/contract` reports `{violations, seen}` (seen: operationId -> 2xx count);
+`POST /_emulator/contract/clear` empties the violations. Injected faults are not checked.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("portal.emulator.contract")
+
+SPEC_HOST = "https://api.tryreplicas.com"
+# Documented in the guide, absent from the spec.
+EXTRA_OPERATIONS = {
+    ("POST", "/v1/replica/{id}/wake"): "wakeReplica",
+    (
+        "POST",
+        "/v1/environments/{environmentId}/warm-hooks/save-test/stream",
+    ): "saveAndTestEnvironmentWarmHookStream",
+}
+MAX_VIOLATIONS = 500
+
+
+@dataclass
+class Checker:
+    spec_path: Path
+    violations: list[dict] = field(default_factory=list)
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from openapi_core import OpenAPI
+
+        raw = json.loads(self.spec_path.read_text())
+        self.openapi = OpenAPI.from_dict(raw)
+        self.routes: list[tuple[str, re.Pattern, str, str]] = []
+        for path, item in raw["paths"].items():
+            for method, op in item.items():
+                if method in {"get", "post", "put", "patch", "delete"}:
+                    self.routes.append((method.upper(), _pattern(path), path, op["operationId"]))
+        for (method, path), op_id in EXTRA_OPERATIONS.items():
+            self.routes.append((method, _pattern(path), path, op_id))
+        # Literal paths before templated ones (/v1/replica/repositories vs /v1/replica/{id}).
+        self.routes.sort(key=lambda r: r[2].count("{"))
+        from openapi_schema_validator import OAS31Validator
+
+        event_schema = {**raw, "$ref": "#/components/schemas/EngineEvent"}
+        self.event_validator = OAS31Validator(event_schema)
+
+    def operation(self, method: str, path: str) -> tuple[str, str] | None:
+        for m, pattern, template, op_id in self.routes:
+            if m == method and pattern.fullmatch(path):
+                return op_id, template
+        return None
+
+    def record(self, kind: str, **info: Any) -> None:
+        if len(self.violations) < MAX_VIOLATIONS:
+            self.violations.append({"kind": kind, **info})
+        log.error("contract violation (%s): %s", kind, info)
+
+    def check_exchange(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        req_headers: dict[str, str],
+        req_body: bytes,
+        status: int,
+        resp_headers: dict[str, str],
+        resp_body: bytes | None,
+    ) -> None:
+        from urllib.parse import parse_qsl
+
+        from openapi_core.testing import MockRequest, MockResponse
+
+        found = self.operation(method, path)
+        if found is None:
+            self.record("unknown-path", method=method, path=path, status=status)
+            return
+        op_id, template = found
+        if 200 <= status < 300:
+            self.seen[op_id] = self.seen.get(op_id, 0) + 1
+        if op_id in EXTRA_OPERATIONS.values():
+            return
+        request = MockRequest(
+            SPEC_HOST,
+            method.lower(),
+            path,
+            path_pattern=template,
+            args=dict(parse_qsl(query)),
+            headers=req_headers,
+            data=req_body or None,
+            content_type=req_headers.get("content-type", "application/json").split(";")[0],
+        )
+        where = {"operation": op_id, "method": method, "path": path, "status": status}
+        if 200 <= status < 300:
+            errors = _errors(self.openapi.iter_request_errors, request)
+            if errors:
+                self.record("request", **where, errors=errors, body=_preview(req_body))
+        content_type = resp_headers.get("content-type", "application/json").split(";")[0]
+        if content_type == "text/event-stream":
+            return  # events are checked one by one in check_event
+        response = MockResponse(
+            resp_body or b"", status_code=status, headers=resp_headers, content_type=content_type
+        )
+        errors = _errors(self.openapi.iter_response_errors, request, response)
+        if errors:
+            self.record("response", **where, errors=errors, body=_preview(resp_body))
+
+    def check_event(self, schema: str, event: Any) -> None:
+        if schema != "EngineEvent":
+            return
+        problems = [e.message for e in self.event_validator.iter_errors(event)]
+        if problems:
+            self.record(
+                "event",
+                schema=schema,
+                errors=problems[:5],
+                body=_preview(json.dumps(event).encode()),
+            )
+
+
+def _errors(iterator, *args) -> list[str]:
+    out = []
+    for error in iterator(*args):
+        text = str(error)
+        cause = error.__cause__
+        while cause is not None:
+            details = getattr(cause, "schema_errors", None)
+            if details:
+                text += ": " + "; ".join(getattr(d, "message", str(d)) for d in list(details)[:5])
+                break
+            text += f": {cause}"
+            cause = cause.__cause__
+        out.append(text[:2000])
+    return out
+
+
+def _preview(body: bytes | None) -> str:
+    return (body or b"")[:600].decode("utf-8", "replace")
+
+
+def _pattern(template: str) -> re.Pattern:
+    regex = re.sub(r"\\\{[^}]+\\\}", r"[^/]+", re.escape(template))
+    return re.compile(regex)
+
+
+# The checker of this process, if any (set by `install`).
+CHECKER: Checker | None = None
 
 
 def check_event(schema: str, event: Any) -> None:
-    return None
+    if CHECKER is not None:
+        CHECKER.check_event(schema, event)
+
+
+class ContractMiddleware:
+    """Buffers each exchange (not event streams' bodies) and hands it to the checker."""
+
+    def __init__(self, app: ASGIApp, checker: Checker) -> None:
+        self.app = app
+        self.checker = checker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_emulator/"):
+            await self.app(scope, receive, send)
+            return
+        req_chunks: list[bytes] = []
+
+        async def recv() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                req_chunks.append(message.get("body", b""))
+            return message
+
+        state: dict[str, Any] = {
+            "status": None,
+            "headers": {},
+            "body": [],
+            "stream": False,
+            "fault": False,
+        }
+
+        async def snd(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                headers = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
+                state["headers"] = headers
+                state["stream"] = headers.get("content-type", "").startswith("text/event-stream")
+                state["fault"] = headers.get("x-emulator-fault") == "1"
+            elif message["type"] == "http.response.body" and not state["stream"]:
+                state["body"].append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, recv, snd)
+        if state["status"] is None or state["fault"]:
+            return
+        req_headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        try:
+            self.checker.check_exchange(
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b"").decode(),
+                req_headers,
+                b"".join(req_chunks),
+                state["status"],
+                state["headers"],
+                None if state["stream"] else b"".join(state["body"]),
+            )
+        except Exception as exc:  # the checker must never break the emulator itself
+            log.exception("contract checker failed")
+            self.checker.record("checker-error", path=scope["path"], error=repr(exc))
+
+
+async def _report(request: Request) -> JSONResponse:
+    if CHECKER is None:
+        return JSONResponse({"enabled": False, "violations": [], "seen": {}})
+    return JSONResponse({"enabled": True, "violations": CHECKER.violations, "seen": CHECKER.seen})
+
+
+async def _clear(request: Request) -> JSONResponse:
+    if CHECKER is not None:
+        CHECKER.violations.clear()
+    return JSONResponse({"ok": True})
+
+
+control_routes = [
+    Route("/_emulator/contract", _report),
+    Route("/_emulator/contract/clear", _clear, methods=["POST"]),
+]
+
+
+def install(spec_path: str | Path) -> Checker:
+    global CHECKER
+    CHECKER = Checker(Path(spec_path))
+    return CHECKER
