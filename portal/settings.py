@@ -74,7 +74,9 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-local-development-key-only-used-when-DEBUG-is-on"
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+# Loopback names are always allowed: the container health check calls 127.0.0.1.
+ALLOWED_HOSTS += [h for h in ("127.0.0.1", "localhost", "[::1]") if h not in ALLOWED_HOSTS]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 for origin in CSRF_TRUSTED_ORIGINS:
     if urlsplit(origin).scheme not in {"http", "https"}:
