@@ -26,7 +26,7 @@ def _clean(checker):
 
 def exchange(checker, method, path, status, body, req_body=b"", query=""):
     checker.check_exchange(
-        method, path, query, dict(JSON), req_body, status, dict(JSON), json.dumps(body).encode()
+        method, path, query, dict(AUTH), req_body, status, dict(JSON), json.dumps(body).encode()
     )
 
 
