@@ -1,0 +1,200 @@
+"""Per-process fan-out of replica event streams.
+
+One upstream `GET /v1/replica/{id}/events` per replica per portal process, shared by every
+browser watching that replica; it opens with the first viewer and closes shortly after the
+last one leaves (a grace period absorbs page reloads). The only per-process state the portal
+keeps, by design: it is a cache of a live connection, rebuilt on demand.
+
+Access is checked by the caller with the viewer's own key *before* subscribing; the shared
+upstream runs with the key of the viewer who opened it.
+
+    async with hub.subscribe(replica_id, api_key, last_event_id=...) as sub:
+        async for item in sub:      # StreamEvent, or Reconnecting / Gap markers
+            ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.replica_api import AsyncReplicaAPI, Reconnecting, Settings, StreamEvent, errors
+
+log = logging.getLogger("portal.replicas.streams")
+
+BUFFER_SIZE = 500  # recent events kept per replica, for viewers resuming with an event id
+QUEUE_SIZE = 1000  # per viewer; a viewer this far behind is cut off and must resume
+GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The viewer missed events (too slow, or resumed from an id no longer buffered):
+    it should refill from history."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The upstream ended for good (e.g. 404/409/401); `error` says why."""
+
+    error: errors.ReplicaAPIError
+
+
+class Subscription:
+    def __init__(self, upstream: _Upstream) -> None:
+        self.upstream = upstream
+        self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.cut_off = False
+
+    def deliver(self, item: Any) -> None:
+        if self.cut_off:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            # Don't let one slow browser hold memory or slow the others: cut it off.
+            self.cut_off = True
+            self.queue = asyncio.Queue(maxsize=2)
+            self.queue.put_nowait(Gap("viewer fell behind"))
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Any]:
+        while True:
+            item = await self.queue.get()
+            yield item
+            if isinstance(item, Closed) or (isinstance(item, Gap) and self.cut_off):
+                return
+
+
+@dataclass
+class _Upstream:
+    replica_id: str
+    api: AsyncReplicaAPI
+    subscribers: set[Subscription] = field(default_factory=set)
+    buffer: deque[StreamEvent] = field(default_factory=lambda: deque(maxlen=BUFFER_SIZE))
+    task: asyncio.Task | None = None
+    closer: asyncio.TimerHandle | None = None
+    reconnecting: bool = False
+    closed: Closed | None = None
+
+    def broadcast(self, item: Any) -> None:
+        for sub in list(self.subscribers):
+            sub.deliver(item)
+
+    async def run(self) -> None:
+        last_id = self.buffer[-1].id if self.buffer else None
+        try:
+            async for item in self.api.stream_replica_events(self.replica_id, last_event_id=last_id):
+                if isinstance(item, Reconnecting):
+                    self.reconnecting = True
+                    self.broadcast(item)
+                    continue
+                self.reconnecting = False
+                self.buffer.append(item)
+                self.broadcast(item)
+        except errors.ReplicaAPIError as exc:
+            self.closed = Closed(exc)
+            self.broadcast(self.closed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # never let a relay task die silently
+            log.exception("replica %s event relay failed", self.replica_id)
+            self.closed = Closed(errors.ReplicaAPIError(str(exc)))
+            self.broadcast(self.closed)
+
+    def replay_after(self, event_id: str | None) -> list[Any]:
+        """Buffered events after `event_id`; a Gap if that id is no longer buffered."""
+        if not event_id:
+            return []
+        ids = [e.id for e in self.buffer]
+        if event_id in ids:
+            return list(self.buffer)[ids.index(event_id) + 1 :]
+        if self.buffer:
+            return [Gap("resumed from an event no longer buffered")]
+        return []
+
+
+class StreamHub:
+    def __init__(self, grace_seconds: float = GRACE_SECONDS) -> None:
+        self.grace_seconds = grace_seconds
+        self._upstreams: dict[tuple[str, str], _Upstream] = {}
+        self.opened = 0  # upstream streams opened since start (benchmarks read it)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "upstreams": len(self._upstreams),
+            "viewers": sum(len(u.subscribers) for u in self._upstreams.values()),
+            "opened": self.opened,
+        }
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self,
+        replica_id: str,
+        api_key: str,
+        *,
+        last_event_id: str | None = None,
+        settings: Settings | None = None,
+    ) -> AsyncIterator[Subscription]:
+        api = AsyncReplicaAPI(api_key, settings=settings)
+        key = (api.settings.base_url, replica_id)
+        upstream = self._upstreams.get(key)
+        if upstream is None or upstream.closed is not None:
+            upstream = _Upstream(replica_id, api)
+            self._upstreams[key] = upstream
+        if upstream.closer is not None:
+            upstream.closer.cancel()
+            upstream.closer = None
+        sub = Subscription(upstream)
+        for item in upstream.replay_after(last_event_id):
+            sub.deliver(item)
+        if upstream.reconnecting:
+            sub.deliver(Reconnecting(0, 0.0, errors.Unreachable("reconnecting")))
+        upstream.subscribers.add(sub)
+        if upstream.task is None or upstream.task.done():
+            upstream.closed = None
+            upstream.task = asyncio.get_running_loop().create_task(upstream.run())
+            self.opened += 1
+        try:
+            yield sub
+        finally:
+            upstream.subscribers.discard(sub)
+            if not upstream.subscribers:
+                self._schedule_close(key, upstream)
+
+    def _schedule_close(self, key: tuple[str, str], upstream: _Upstream) -> None:
+        def close() -> None:
+            if upstream.subscribers:
+                return
+            if upstream.task is not None:
+                upstream.task.cancel()
+            if self._upstreams.get(key) is upstream:
+                del self._upstreams[key]
+
+        if self.grace_seconds <= 0:
+            close()
+        else:
+            upstream.closer = asyncio.get_running_loop().call_later(self.grace_seconds, close)
+
+
+_hubs: dict[asyncio.AbstractEventLoop, StreamHub] = {}
+
+
+def hub() -> StreamHub:
+    """The hub of the running event loop (one per process under uvicorn)."""
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(loop)
+    if found is None:
+        for stale in [lp for lp in _hubs if lp.is_closed()]:
+            del _hubs[stale]
+        found = _hubs[loop] = StreamHub()
+    return found
