@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "portal.lib.middleware.ReplicaAPIErrorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
