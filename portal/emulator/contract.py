@@ -107,6 +107,7 @@ class Checker:
             method.lower(),
             path,
             path_pattern=template,
+            view_args=_path_params(template, path),
             args=dict(parse_qsl(query)),
             headers=req_headers,
             data=req_body or None,
@@ -158,6 +159,14 @@ def _errors(iterator, *args) -> list[str]:
 
 def _preview(body: bytes | None) -> str:
     return (body or b"")[:600].decode("utf-8", "replace")
+
+
+def _path_params(template: str, path: str) -> dict[str, str]:
+    """The path parameters' values (openapi-core reads them from `view_args`)."""
+    names = re.findall(r"\{([^}]+)\}", template)
+    regex = re.sub(r"\\\{[^}]+\\\}", "([^/]+)", re.escape(template))
+    match = re.fullmatch(regex, path)
+    return dict(zip(names, match.groups(), strict=True)) if match else {}
 
 
 def _pattern(template: str) -> re.Pattern:
