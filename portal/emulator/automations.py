@@ -92,6 +92,11 @@ CRON_MACROS = {
 }
 WEBHOOK_MAX_BYTES = 256 * 1024
 AUTOMATION_LIMIT = 200
+# Options replicas.create_replica_internal documents for its **options.
+REPLICA_OPTIONS = frozenset(
+    {"coding_agent", "model", "thinking_level", "lifecycle_policy", "size", "config",
+     "plan_mode", "goal_mode", "fast_mode"}
+)  # fmt: skip
 DEFAULT_CONFIG = {
     "capabilities": {"pr_followups": False},
     "preferences": {"keep_open_on_pr_merge": False, "keep_open_on_pr_close": False},
@@ -491,12 +496,15 @@ class AutomationsArea:
             "fast_mode": automation["fast_mode"],
             "automation_id": automation["id"],
         }
+        lifecycle = {"default": "default", "delete_after_inactivity": "delete_after_inactivity"}
+        optional["lifecycle_policy"] = lifecycle.get(automation["workspace_lifecycle_policy"])
         try:
-            accepted = inspect.signature(create).parameters
+            params = inspect.signature(create).parameters
         except (TypeError, ValueError):  # pragma: no cover
-            accepted = {}
+            params = {}
+        open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         for name, value in optional.items():
-            if value is not None and name in accepted:
+            if value is not None and (name in params or (open_ended and name in REPLICA_OPTIONS)):
                 kwargs[name] = value
         result = create(self.store, **kwargs)
         if inspect.isawaitable(result):

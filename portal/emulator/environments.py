@@ -10,6 +10,7 @@ Other areas use `store.environments` (an `EnvironmentsArea`):
 - `resolve(id_or_global, principal=None) -> dict | None`: the spec's `Environment`;
 - `repositories_for(id_or_global) -> list[dict]`: the bound repositories (spec `Repository`);
 - `runtime(id_or_global) -> dict`: Global + environment config layered, for replica details;
+- `runtime_summary(id_or_global) -> dict`: files_uploaded, env_vars_set, skills_installed...;
 - `claim_warm_workspace(id_or_global) -> dict | None`: take a ready warm pool workspace;
 - `global_id`: the Global environment's UUID.
 """
@@ -330,6 +331,21 @@ class EnvironmentsArea:
             "global_warm_hook": global_warm["content"] if global_warm else None,
             "global_start_hook": global_start["content"] if global_start else None,
             "repositories": self.repositories_for(env["id"]),
+        }
+
+    def runtime_summary(self, env_id_or_global: str) -> dict[str, Any]:
+        """The parts of the spec's `ReplicaEnvironment` this area knows about."""
+        rt = self.runtime(env_id_or_global)
+        if not rt:
+            return {}
+        return {
+            "files_uploaded": [f["path"] for f in rt["files"]],
+            "env_vars_set": sorted(rt["variables"]),
+            "skills_installed": [s["name"] for s in rt["skills"]],
+            "mcps": [m["name"] for m in rt["mcps"]],
+            "global_warm_hook": rt["global_warm_hook"],
+            "warm_hook": rt["warm_hook"],
+            "start_hook": rt["start_hook"],
         }
 
     def _chain(self, env: dict) -> list[str]:

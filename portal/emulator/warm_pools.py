@@ -291,6 +291,18 @@ class WarmPools:
         return [self.workspace_public(w) for w in items[:LIST_LIMIT]]
 
     # --- the live stream ------------------------------------------------------------------
+    @staticmethod
+    def _output(ws: dict, sent: int, horizon: float) -> list[dict]:
+        """Output lines after index `sent` printed by `horizon` seconds into warming."""
+        lines = ws["lines"]
+        events = []
+        for index in range(sent + 1, len(lines)):
+            due = ws["warm_s"] * (index + 1) / (len(lines) + 1)
+            if due > horizon:
+                break
+            events.append({"type": "output", "id": f"o:{index}", "output": lines[index] + "\n"})
+        return events
+
     async def stream(self, ws_id: str, last_event_id: str | None) -> AsyncIterator[dict]:
         sent = -1
         if last_event_id and last_event_id.startswith("o:"):
@@ -311,17 +323,17 @@ class WarmPools:
             t = now()
             status = self.status(ws, t)
             elapsed = (t - ws["created_at"]).total_seconds()
-            lines = ws["lines"]
-            if last_status in (None, "warming") and (status == "warming" or last_status):
-                # Output lines are spread over the warming window.
-                horizon = min(elapsed, ws["warm_s"])
-                for index, line in enumerate(lines):
-                    due = ws["warm_s"] * (index + 1) / (len(lines) + 1)
-                    if index > sent and due <= horizon:
-                        sent = index
-                        yield {"type": "output", "id": f"o:{index}", "output": line + "\n"}
+            if last_status == "warming" and status != "warming":
+                # The sandbox stopped: flush what it printed before it was suspended.
+                for event in self._output(ws, sent, ws["warm_s"]):
+                    sent += 1
+                    yield event
             if status != last_status and status in ("warming", "snapshotting"):
                 yield {"type": "status", "id": f"s:{status}", "status": status}
+            if status == "warming":
+                for event in self._output(ws, sent, elapsed):
+                    sent += 1
+                    yield event
             last_status = status
             if status in TERMINAL:
                 yield {"type": "complete", "id": "c", "workspace": self.workspace_public(ws)}
