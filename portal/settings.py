@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER below
     "django_htmx",
     "portal.accounts",
     "portal.replicas",
@@ -129,6 +130,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.lib.middleware.ReplicaAPIErrorMiddleware",
+    # Last, so its process_exception runs first: "no usable key" and a 401 for the acting
+    # key lead to the "add your API key" page.
+    "portal.accounts.middleware.AccountsMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -146,6 +150,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.accounts.context_processors.acting",
             ],
             "builtins": ["django_htmx.templatetags.django_htmx"],
         },
@@ -196,6 +201,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "signed_out"
+# Every form field is rendered by templates/forms/field.html (label, widget, errors, help).
+FORM_RENDERER = "portal.lib.forms.PortalFormRenderer"
+# Login throttling counts failures per client IP: with this many trusted proxies in front
+# (a load balancer = 1), the client is read from X-Forwarded-For; 0 uses REMOTE_ADDR.
+NUM_PROXIES = _int("NUM_PROXIES", 0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -225,6 +235,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Pages send the token in a header (hx-headers on <body>); no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
+# Error pages and reports never show API keys, even with DEBUG on.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.lib.exception_filter.PortalExceptionReporterFilter"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -239,6 +253,10 @@ if not DEBUG:
     if _bool("SECURE_PROXY_SSL_HEADER", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if not SECURE_HSTS_PRELOAD:
+        # Joining the browsers' HSTS preload list is a deliberate, hard-to-undo choice
+        # (SECURE_HSTS_PRELOAD=true); not making it is not a misconfiguration.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # No inline scripts or styles anywhere: everything is served from our own static files.
 SECURE_CSP = {
