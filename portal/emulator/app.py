@@ -24,7 +24,8 @@ from .http import ApiError, error_response
 from .state import Store
 
 AREAS = (environments, automations, replicas, misc)
-PUBLIC_PREFIXES = ("/v1/automations/webhook/", "/_emulator/")
+# /v1/previews/ authenticates itself (a workspace engine secret, not an API key): misc.py.
+PUBLIC_PREFIXES = ("/v1/automations/webhook/", "/v1/previews/", "/_emulator/")
 
 
 def build_store(config: EmulatorConfig) -> Store:
