@@ -162,7 +162,9 @@ def _exit_code(value: Any) -> int | None:
 # --- Claude --------------------------------------------------------------------------------
 
 
-def _claude_blocks(content: Any) -> list[Part]:
+def _claude_blocks(content: Any, mode: str = "full") -> list[Part]:
+    """Content blocks → parts. Agent text and thinking use `mode="append"`: consecutive blocks
+    continue one part, since a stream may send a message's text in several events."""
     if isinstance(content, str):
         return [TextPart(text=content)] if content else []
     parts: list[Part] = []
@@ -171,9 +173,10 @@ def _claude_blocks(content: Any) -> list[Part]:
             continue
         kind = block.get("type")
         if kind == "text":
-            parts.append(TextPart(text=get_str(block, "text")))
+            parts.append(TextPart(text=get_str(block, "text"), mode=mode))  # type: ignore[arg-type]
         elif kind == "thinking":
-            parts.append(ThinkingPart(text=get_str(block, "text", "thinking")))
+            text = get_str(block, "text", "thinking")
+            parts.append(ThinkingPart(text=text, mode=mode))  # type: ignore[arg-type]
         elif kind == "redacted_thinking":
             parts.append(ThinkingPart(text="*(redacted)*"))
         elif kind in ("tool_use", "server_tool_use"):
@@ -208,7 +211,7 @@ def _claude(event_type: str, p: dict, ctx: Context, base: dict) -> Message | Non
     message = p.get("message") if isinstance(p.get("message"), dict) else {}
     subagent = bool(p.get("parent_tool_use_id"))
     if event_type == "claude-assistant":
-        parts = _claude_blocks(message.get("content"))
+        parts = _claude_blocks(message.get("content"), mode="append")
         if not parts:
             return None
         return _agent(base, parts, key=get_str(message, "id") or None, subagent=subagent)
@@ -277,7 +280,7 @@ def _codex(event_type: str, p: dict, ctx: Context, base: dict) -> Message | None
             return _user(base, [TextPart(text=text)], ctx) if text else None
         if kind == "agent_reasoning":
             text = get_str(p, "text", "message")
-            return _agent(base, [ThinkingPart(text=text)]) if text else None
+            return _agent(base, [ThinkingPart(text=text, mode="append")]) if text else None
         if event_type.startswith("codex-") and event_type != "codex-user":
             kind = event_type.removeprefix("codex-")
             if kind in ("message", "function_call", "function_call_output") and not p.get("type"):
@@ -292,7 +295,7 @@ def _codex(event_type: str, p: dict, ctx: Context, base: dict) -> Message | None
             return _user(base, [TextPart(text=text)], ctx) if text else None
         if role != "assistant":
             return _notice(base, f"{role.title()} message", "info", text or None)
-        return _agent(base, [TextPart(text=text)]) if text else None
+        return _agent(base, [TextPart(text=text, mode="append")]) if text else None
     if kind == "function_call":
         args = _json_or_text(p.get("arguments"))
         name = get_str(p, "name", default="function")
@@ -335,6 +338,20 @@ def _codex(event_type: str, p: dict, ctx: Context, base: dict) -> Message | None
 
 
 # --- Cursor --------------------------------------------------------------------------------
+
+_TODO_MARKS = {"completed": "☑", "done": "☑", "in_progress": "◐", "cancelled": "☒"}
+
+
+def _todo_markdown(todos: list) -> str:
+    lines = ["**Plan**", ""]
+    for todo in todos:
+        if isinstance(todo, dict):
+            text = get_str(todo, "content", "step", "title", "text")
+            mark = _TODO_MARKS.get(get_str(todo, "status"), "☐")
+        else:
+            text, mark = str(todo), "☐"
+        lines.append(f"- {mark} {text}")
+    return "\n".join(lines)
 
 
 def _cursor_tool(p: dict) -> tuple[str, Any, Any]:
@@ -408,11 +425,29 @@ def _cursor(event_type: str, p: dict, ctx: Context, base: dict) -> Message | Non
                 )
             )
         return _agent(base, parts)
+    if event_type == "cursor-task" and isinstance(p.get("todos"), list):
+        return _agent(base, [TextPart(text=_todo_markdown(p["todos"]))])
     if event_type == "cursor-task":
         title = get_str(p, "title", "description", "name", "task")
         status = get_str(p, "status", "subtype", "state")
         text = "Task" + (f": {title}" if title else "") + (f" ({status})" if status else "")
         return _notice(base, text, "info", get_str(p, "message", "text", "details") or None)
+    if event_type == "cursor-status" and p.get("type") in ("user", "system", "result"):
+        # Cursor's stream-json lines that are not assistant output: the prompt, init, result.
+        if p["type"] == "user":
+            return _cursor("cursor-user", p, ctx, base)
+        if p["type"] == "system":
+            facts = [get_str(p, "model"), get_str(p, "cwd")]
+            return _notice(base, "Session started", "info", " · ".join(f for f in facts if f))
+        failed = bool(p.get("is_error")) or get_str(p, "subtype") not in ("", "success")
+        if failed:
+            detail = get_str(p, "result", "error", "message") or None
+            return _notice(base, "Turn failed", "error", detail, turn_state="failed")
+        facts = []
+        if isinstance(p.get("duration_ms"), (int, float)):
+            facts.append(f"{p['duration_ms'] / 1000:.1f} s")
+        text = "Turn completed" + (f" · {' · '.join(facts)}" if facts else "")
+        return _notice(base, text, "success", turn_state="completed")
     if event_type == "cursor-status":
         status = get_str(p, "status", "subtype", "state", default="status update")
         lowered = status.lower()
@@ -490,7 +525,9 @@ def _opencode(event_type: str, p: dict, ctx: Context, base: dict) -> Message | N
     part, delta = _opencode_part(p)
     kind = event_type.removeprefix("opencode-part-")
     part_id = get_str(part, "id") or None
-    role = ctx.opencode_roles.get(get_str(part, "messageID", "messageId"), "assistant")
+    role = get_str(_opencode_props(p), "role") or ctx.opencode_roles.get(
+        get_str(part, "messageID", "messageId"), "assistant"
+    )
     if part.get("ignored"):
         return None
     if kind in ("text", "reasoning"):
@@ -604,7 +641,7 @@ def _pi_key(message: Any) -> str:
 def _pi(event_type: str, p: dict, ctx: Context, base: dict) -> Message | None:
     kind = event_type.removeprefix("pi-")
     if kind == "agent_start":
-        return _notice(base, "Agent started", "info")
+        return _notice(base, "Agent started", "info", get_str(p, "model") or None)
     if kind == "agent_end":
         return _notice(base, "Turn completed", "success", turn_state="completed")
     if kind in ("turn_start", "turn_end", "message_start", "session"):

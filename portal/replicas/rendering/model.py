@@ -168,8 +168,9 @@ class ToolUsePart(Part):
                 if self.input.get(key):
                     value = self.input[key]
                     break
-            if value is None and isinstance(self.input.get("plan"), list):
-                value = f"{len(self.input['plan'])} steps"
+            for key in ("plan", "todos"):
+                if value is None and isinstance(self.input.get(key), list):
+                    value = f"{len(self.input[key])} items"
         elif isinstance(self.input, str):
             files = _PATCH_FILE.findall(self.input)
             value = ", ".join(path for _, path in files) if files else self.input

@@ -85,6 +85,7 @@ class Transcript:
         self._keys: dict[str, tuple[Bubble, Part]] = {}
         self._tools: dict[str, tuple[Bubble, ToolUsePart]] = {}
         self._open: list[tuple[Bubble, Part]] = []
+        self._segments: dict[int, dict[str, str]] = {}
 
     # -- public -------------------------------------------------------------------------
 
@@ -120,6 +121,7 @@ class Transcript:
         changes = []
         for bubble, part in self._open:
             part.streaming = False
+            self._segments.pop(id(part), None)
             changes.append(Change("replace_part", bubble, part))
         self._open = []
         return changes
@@ -180,6 +182,7 @@ class Transcript:
                 still_open.append((bubble, part))
                 continue
             part.streaming = False
+            self._segments.pop(id(part), None)
             changes.append(Change("replace_part", bubble, part))
         self._open = still_open
         return changes
@@ -197,30 +200,31 @@ class Transcript:
                 tool.status = "failed" if part.is_error else "completed"
             return changes + [Change("replace_part", bubble, tool)]
 
-        # 2. An update of a part already on the page.
+        # 2./3. Text or thinking that continues a part on the page: the part with the same key,
+        # else the open streaming part of the same kind at the end of the current bubble. A part
+        # is made of segments, one per source key, so cumulative (`replace`) and incremental
+        # (`append`) updates of several upstream parts can share one bubble part.
+        if isinstance(part, (TextPart, ThinkingPart)) and part.mode in ("append", "replace"):
+            target = self._keys.get(part.key) if part.key else None
+            if target is None or type(target[1]) is not type(part):
+                last = self._current.parts[-1] if self._current and self._current.parts else None
+                target = (
+                    (self._current, last) if type(last) is type(part) and last.streaming else None
+                )  # type: ignore[union-attr,assignment]
+            if target is not None:
+                return self._continue(target[0], target[1], part)  # type: ignore[arg-type]
+
+        # 2b. A repeated tool use or keyed tool result replaces the one on the page.
         existing = None
-        if part.key and part.key in self._keys and part.mode in ("append", "replace"):
-            existing = self._keys[part.key]
-        elif isinstance(part, ToolUsePart) and part.tool_id and part.tool_id in self._tools:
+        if isinstance(part, ToolUsePart) and part.tool_id and part.tool_id in self._tools:
             existing = self._tools[part.tool_id]
+        elif part.key and part.key in self._keys and part.mode == "replace":
+            existing = self._keys[part.key]
         if existing is not None and type(existing[1]) is type(part):
             bubble, old = existing
-            if part.mode == "append" and isinstance(old, (TextPart, ThinkingPart)):
-                old.text += part.text  # type: ignore[attr-defined]
-                changes = self._finalize_except(old)
-                if old.streaming:
-                    return changes + [Change("append_text", bubble, old, part.text)]
-                return changes + [Change("replace_part", bubble, old)]
             changes = self._finalize_except(None)
             _copy_into(old, part)
             return changes + [Change("replace_part", bubble, old)]
-
-        # 3. More streaming text for the open part of the same kind.
-        if part.mode == "append" and not part.key and self._current and self._current.parts:
-            last = self._current.parts[-1]
-            if type(last) is type(part) and last.streaming:
-                last.text += part.text  # type: ignore[attr-defined]
-                return [Change("append_text", self._current, last, part.text)]  # type: ignore[attr-defined]
 
         # 4. A new part.
         changes = self._finalize_except(None)
@@ -238,10 +242,31 @@ class Transcript:
         else:
             self._place(bubble, part)
             changes.append(Change("append_part", bubble, part))
-        if part.mode == "append" and isinstance(part, (TextPart, ThinkingPart)):
+        if part.mode in ("append", "replace") and isinstance(part, (TextPart, ThinkingPart)):
             part.streaming = True
             self._open.append((bubble, part))
+            self._segments[id(part)] = {part.key or "": part.text}
         return changes
+
+    def _continue(
+        self, bubble: Bubble, old: TextPart | ThinkingPart, new: TextPart | ThinkingPart
+    ) -> list[Change]:
+        segments = self._segments.setdefault(id(old), {"": old.text})
+        key = new.key or ""
+        before = old.text
+        if new.mode == "append":
+            segments[key] = segments.get(key, "") + new.text
+        else:
+            segments[key] = new.text
+        old.text = "".join(segments.values())
+        if new.key:
+            self._keys[new.key] = (bubble, old)
+        changes = self._finalize_except(old)
+        if old.streaming and old.text == before + new.text and new.text:
+            return changes + [Change("append_text", bubble, old, new.text)]
+        if old.text == before:
+            return changes
+        return changes + [Change("replace_part", bubble, old)]
 
 
 def _copy_into(old: Part, new: Part) -> None:
