@@ -144,7 +144,7 @@ class ToolResultPart(Part):
 
 _PATCH_FILE = re.compile(r"^\*\*\* (Add|Update|Delete) File: (.+)$", re.M)
 _SUMMARY_KEYS = (
-    "command", "cmd", "file_path", "filePath", "path", "notebook_path", "pattern", "query",
+    "command", "cmd", "pattern", "query", "file_path", "filePath", "path", "notebook_path",
     "url", "description", "prompt", "skill", "subject", "name",
 )  # fmt: skip
 

@@ -200,12 +200,14 @@ class Transcript:
                 tool.status = "failed" if part.is_error else "completed"
             return changes + [Change("replace_part", bubble, tool)]
 
-        # 2./3. Text or thinking that continues a part on the page: the part with the same key,
-        # else the open streaming part of the same kind at the end of the current bubble. A part
+        # 2./3. Text or thinking that continues a part on the page: the part with the same key
+        # (for appends: while it is still open), else the open streaming part of the same kind at the end of the current bubble. A part
         # is made of segments, one per source key, so cumulative (`replace`) and incremental
         # (`append`) updates of several upstream parts can share one bubble part.
         if isinstance(part, (TextPart, ThinkingPart)) and part.mode in ("append", "replace"):
             target = self._keys.get(part.key) if part.key else None
+            if target is not None and part.mode == "append" and not target[1].streaming:
+                target = None  # the part was closed (e.g. a tool call came between): start anew
             if target is None or type(target[1]) is not type(part):
                 last = self._current.parts[-1] if self._current and self._current.parts else None
                 target = (
