@@ -178,7 +178,7 @@ def key_needed_url(request) -> str:
     else:
         next_url = request.get_full_path() if request.method == "GET" else ""
     if next_url:
-        url += "?" + urlencode({"next": next_url})
+        url += "?" + urlencode({"next": next_url}, safe="/")
     return url
 
 
