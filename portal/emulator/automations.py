@@ -91,7 +91,7 @@ CRON_MACROS = {
     "@hourly": "0 * * * *",
 }
 WEBHOOK_MAX_BYTES = 256 * 1024
-AUTOMATION_LIMIT = 200
+AUTOMATION_LIMIT = 500
 # Options replicas.create_replica_internal documents for its **options.
 REPLICA_OPTIONS = frozenset(
     {"coding_agent", "model", "thinking_level", "lifecycle_policy", "size", "config",

@@ -640,12 +640,14 @@ async def delete_environment(request: Request) -> Response:
         raise ApiError(409, "Conflict", "The Global environment cannot be deleted.")
     using = _automations_using(request, env["id"])
     if using:
-        names = ", ".join(repr(a["name"]) for a in using[:3])
+        # Name only the org automations: personal ones are private to their owner.
+        names = ", ".join(repr(a["name"]) for a in using if a.get("user_id") is None)
         raise ApiError(
             409,
             "Conflict",
-            f"Environment is used by {len(using)} automation(s) ({names}). "
-            "Move or delete them first.",
+            f"Environment is used by {len(using)} automation(s)"
+            + (f" ({names})" if names else "")
+            + ". Move or delete them first.",
         )
     heirs = [e for e in area.envs.values() if e["source_environment_id"] == env["id"]]
     if heirs:

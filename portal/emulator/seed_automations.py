@@ -15,7 +15,9 @@ point at workspaces `uuid5("replica-emulator/replica/<automation>-<n>")`.
 | ada-daily-standup        | Ada (personal) | cron `0 9 * * 1-5` New York       | yes     |
 | grace-weekly-cleanup     | Grace (personal)| cron `0 17 * * 5` + custom       | yes     |
 
-Executions cover every status: pending, creating, running, completed and failed.
+Executions cover every status: pending, creating, running, completed and failed. The
+oldest nightly-dependency-audit run points at the replicas area's seeded
+`dependency-upgrades-may` replica; the other workspace ids are not seeded replicas.
 """
 
 from __future__ import annotations
@@ -100,13 +102,19 @@ def seed_automations(area: AutomationsArea) -> None:
         area.automations[record["id"]] = record
         return record
 
-    def runs(record: dict, history: list[tuple[str, float, dict | None, str | None]]) -> None:
-        """history: (status, hours ago, payload, error), oldest first."""
+    def runs(
+        record: dict,
+        history: list[tuple[str, float, dict | None, str | None]],
+        workspaces: dict[int, str] | None = None,
+    ) -> None:
+        """history: (status, hours ago, payload, error), oldest first; `workspaces` names
+        seeded replicas (by index) that an execution created."""
         for index, (status, hours_ago, payload, error) in enumerate(history, start=1):
             triggered = now() - timedelta(hours=hours_ago)
             has_workspace = status in ("running", "completed") or (
                 status == "failed" and error and "agent" in error
             )
+            name = (workspaces or {}).get(index, f"{record['name']}-{index}")
             area.executions.setdefault(record["id"], []).append(
                 {
                     "id": str(
@@ -116,9 +124,7 @@ def seed_automations(area: AutomationsArea) -> None:
                         )
                     ),
                     "automation_id": record["id"],
-                    "workspace_id": (
-                        workspace_uuid(f"{record['name']}-{index}") if has_workspace else None
-                    ),
+                    "workspace_id": (workspace_uuid(name) if has_workspace else None),
                     "triggered_at": triggered,
                     "trigger_payload": payload or {"trigger": "cron"},
                     "status": status,
@@ -154,11 +160,14 @@ def seed_automations(area: AutomationsArea) -> None:
     runs(
         audit,
         [
+            # The replicas area seeds this run's workspace: "dependency-upgrades-may".
+            ("completed", 9 * 24, cron_payload(9 * 24), None),
             ("completed", 72, cron_payload(72), None),
             ("failed", 48, cron_payload(48), "Could not create the workspace: warm pool exhausted"),
             ("completed", 24, cron_payload(24), None),
             ("running", 0.2, cron_payload(0.2), None),
         ],
+        workspaces={1: "dependency-upgrades-may"},
     )
 
     pr_review = automation(
