@@ -19,7 +19,7 @@ DOM ids (all valid CSS `#selectors`; see `model.py` / `transcript.py`):
 - `chat-{chatId}-transcript`: the transcript container the panel renders (`transcript_dom_id`).
 - `msg-{prefix}-{n}` a bubble; `…-parts` its parts container; `…-p{i}` a part.
 - `…-p{i}-text`: the element streamed text is appended to (`Part.text_dom_id`).
-- `tool-{hash(tool id)}`: a tool card (same id in history and live).
+- `tool-{prefix}-{hash(tool id)}`: a tool card (replaced when its result arrives).
 - `turn-{chatId}-{messageId}`: a turn's state line (`turn_dom_id`).
 """
 

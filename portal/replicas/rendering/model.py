@@ -311,9 +311,9 @@ def turn_dom_id(chat_id: str, message_id: str | None) -> str:
     return dom_id("turn", chat_id, message_id or "current")
 
 
-def tool_dom_id(tool_id: str) -> str:
-    """A tool card's id: the same in history and live, so a late result finds its tool use."""
-    return f"tool-{short_hash(tool_id)}"
+def tool_dom_id(prefix: str, tool_id: str) -> str:
+    """A tool card's id within one transcript (`prefix`): its result replaces the card."""
+    return f"tool-{prefix}-{short_hash(tool_id, 10)}"
 
 
 class SenderDirectory:

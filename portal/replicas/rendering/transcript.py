@@ -164,7 +164,7 @@ class Transcript:
 
     def _place(self, bubble: Bubble, part: Part) -> None:
         if isinstance(part, ToolUsePart) and part.tool_id:
-            part.dom_id = tool_dom_id(part.tool_id)
+            part.dom_id = tool_dom_id(self.prefix, part.tool_id)
         else:
             part.dom_id = f"{bubble.dom_id}-p{bubble._next_part}"
         bubble._next_part += 1
