@@ -354,7 +354,8 @@ def repository_diffs(source: Any, budget: DiffBudget | None = None) -> list[Repo
         else:
             data = [(str(k), v) for k, v in data.items() if isinstance(v, str)]
     out = []
-    for entry in data if isinstance(data, list) else []:
+    for item in data if isinstance(data, list) else []:
+        entry = item if isinstance(item, (tuple, list)) else as_data(item)
         if isinstance(entry, (tuple, list)) and len(entry) == 2:
             name, text = str(entry[0]), entry[1]
         elif isinstance(entry, dict):
