@@ -271,6 +271,25 @@ class ContractMiddleware:
             "fault": False,
         }
 
+        def check() -> None:
+            req_headers = {
+                k.decode().lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+            }
+            try:
+                self.checker.check_exchange(
+                    scope["method"],
+                    scope["path"],
+                    scope.get("query_string", b"").decode(),
+                    req_headers,
+                    b"".join(req_chunks),
+                    state["status"],
+                    state["headers"],
+                    None if state["stream"] else b"".join(state["body"]),
+                )
+            except Exception as exc:  # the checker must never break the emulator itself
+                log.exception("contract checker failed")
+                self.checker.record("checker-error", path=scope["path"], error=repr(exc))
+
         async def snd(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
@@ -278,28 +297,18 @@ class ContractMiddleware:
                 state["headers"] = headers
                 state["stream"] = headers.get("content-type", "").startswith("text/event-stream")
                 state["fault"] = headers.get("x-emulator-fault") == "1"
+                if state["stream"] and not state["fault"]:
+                    # An event stream may run for ever: check it as soon as it starts (its
+                    # events are checked one by one as they are sent).
+                    check()
             elif message["type"] == "http.response.body" and not state["stream"]:
                 state["body"].append(message.get("body", b""))
             await send(message)
 
         await self.app(scope, recv, snd)
-        if state["status"] is None or state["fault"]:
+        if state["status"] is None or state["fault"] or state["stream"]:
             return
-        req_headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        try:
-            self.checker.check_exchange(
-                scope["method"],
-                scope["path"],
-                scope.get("query_string", b"").decode(),
-                req_headers,
-                b"".join(req_chunks),
-                state["status"],
-                state["headers"],
-                None if state["stream"] else b"".join(state["body"]),
-            )
-        except Exception as exc:  # the checker must never break the emulator itself
-            log.exception("contract checker failed")
-            self.checker.record("checker-error", path=scope["path"], error=repr(exc))
+        check()
 
 
 async def _report(request: Request) -> JSONResponse:

@@ -40,7 +40,8 @@ class ReplicaAPIError(Exception):
     def __str__(self) -> str:
         where = f"{self.operation}: " if self.operation else ""
         code = f"HTTP {self.status}: " if self.status else ""
-        return f"{where}{code}{self.message}"
+        extra = f" ({self.details})" if isinstance(self.details, str) and self.details else ""
+        return f"{where}{code}{self.message}{extra}"
 
     @property
     def user_message(self) -> str:

@@ -29,6 +29,14 @@ API_VERSION_NON_BLOCKING = "2026-05-17"
 LEGACY_CREATE_TIMEOUT = 300.0
 
 
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
 def _q(value: Any) -> str:
     """Quote one path segment: an id or filename can never reach another path."""
     return quote(str(value), safe="")
@@ -1039,28 +1047,26 @@ class Operations:
         self,
         display_name: str,
         *,
+        avatar_url: str | None | _Unset = UNSET,
         avatar: tuple[str, bytes, str] | None = None,
         remove_avatar: bool = False,
     ) -> models.GetUserProfileResponse:
         """Update User Profile (`PUT /v1/user/profile`, updateUserProfile).
 
-        JSON when only the name changes; multipart/form-data when an avatar
-        `(filename, content, content_type)` is uploaded or removed.
+        With `avatar_url` (a URL, or None to clear it): JSON, which sets both fields.
+        Otherwise multipart/form-data: the name, plus an uploaded `avatar`
+        `(filename, content, content_type)` or `remove_avatar`; the avatar is kept if neither.
         """
-        call = Call(
-            "updateUserProfile",
-            "PUT",
-            "/v1/user/profile",
-            models.GetUserProfileResponse,
-        )
-        if avatar is None and not remove_avatar:
-            call.json = {"displayName": display_name}
+        call = Call("updateUserProfile", "PUT", "/v1/user/profile", models.GetUserProfileResponse)
+        if not isinstance(avatar_url, _Unset):
+            call.json = {"displayName": display_name, "avatarUrl": avatar_url}
         else:
-            call.data = {"displayName": display_name}
+            parts: dict[str, Any] = {"displayName": (None, display_name)}
             if remove_avatar:
-                call.data["removeAvatar"] = "true"
+                parts["removeAvatar"] = (None, "true")
             if avatar is not None:
-                call.files = {"avatar": avatar}
+                parts["avatar"] = avatar
+            call.files = parts
         return self._send(call)
 
     # --- Analytics -----------------------------------------------------------

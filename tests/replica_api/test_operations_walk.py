@@ -78,6 +78,7 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
     profile = personal_api.get_user_profile()
     assert isinstance(profile, models.GetUserProfileResponse)
     personal_api.update_user_profile("Ada L.")
+    personal_api.update_user_profile("Ada L.", avatar_url=None)
     personal_api.update_user_profile("Ada L.", avatar=("a.png", b"\x89PNG\r\n\x1a\n", "image/png"))
     assert isinstance(api.get_analytics_overview(), models.AnalyticsOverview)
 
@@ -117,7 +118,11 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
     api.list_repo_skills(env_id)
     mcp = api.create_environment_mcp(
         env_id,
-        {"name": "walk-mcp", "transport": "http", "config": {"url": "https://mcp.example.com/mcp"}},
+        {
+            "name": "walk-mcp",
+            "transport": "http",
+            "config": {"url": "https://mcp.example.com/mcp", "headers": {}},
+        },
     )
     api.list_environment_mcps(env_id)
     api.update_environment_mcp(env_id, str(mcp.environment_mcp.id), {"name": "walk-mcp-2"})
@@ -131,9 +136,16 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
     api.test_environment_start_hook(env_id, {"content": "#!/bin/sh\necho start-test\n"})
     pool = api.upsert_environment_warm_pool(env_id, {"enabled": True})
     assert pool is not None
-    hooks = api.get_environment_warm_hooks("global")
-    config_id = _warm_pool_config_id(hooks)
-    workspaces = api.list_warm_pool_workspaces(config_id)
+    workspaces = None
+    for candidate in envs.environments:  # a seeded environment with a warm pool and workspaces
+        pool_config = api.get_environment_warm_hooks(str(candidate.id)).warm_pool
+        if pool_config is not None:
+            workspaces = api.list_warm_pool_workspaces(str(pool_config.id))
+            if workspaces.workspaces:
+                break
+    assert workspaces and workspaces.workspaces, (
+        "the seeded org should have a warm pool with workspaces"
+    )
 
     async def streams() -> None:
         aapi = AsyncReplicaAPI(ORG_KEY, settings=api_settings)
@@ -148,7 +160,7 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
             )
         ]
         assert got and got[-1].type == "complete"
-        if workspaces.workspaces:
+        if workspaces and workspaces.workspaces:
             ws_id = str(workspaces.workspaces[0].id)
             async for item in aapi.stream_warm_pool_workspace(ws_id, reconnect=False):
                 assert isinstance(item, StreamEvent)
@@ -208,7 +220,7 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
     ws_chat = api.create_workspace_chat(rid, {"provider": "claude", "title": "WS chat"})
     ws_chat_id = str(ws_chat.chat.id)
     api.send_workspace_chat_message(rid, ws_chat_id, {"message": "hello from the workspace API"})
-    api.send_deferred_workspace_message(rid, {"message": "later"})
+    api.send_deferred_workspace_message(rid, {"message": "later", "provider": "claude"})
     previews = api.get_replica(rid).replica
     assert previews is not None
     try:
@@ -235,7 +247,10 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
             "name": "walk-automation",
             "prompt": "Check the build",
             "environment_id": env_id,
-            "triggers": [{"type": "custom", "config": {}}],
+            "triggers": [
+                {"type": "cron", "config": {"schedule": "0 9 * * 1-5", "timezone": "UTC"}},
+                {"type": "custom", "config": {}},
+            ],
         }
     )
     aid = str(automation.automation.id)
@@ -255,9 +270,3 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
     after = emulator.control("contract")["seen"]
     missing = sorted(op for op in covered_operation_ids() if after.get(op, 0) <= before.get(op, 0))
     assert missing == [], f"operations never answered with a 2xx: {missing}"
-
-
-def _warm_pool_config_id(hooks: models.GetWarmHooksResponse) -> str:
-    pool = hooks.warm_pool
-    assert pool is not None, "the Global environment should have a warm pool configured"
-    return str(pool.id)
