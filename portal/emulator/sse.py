@@ -57,9 +57,10 @@ async def _with_heartbeats(
             yield format_event(event, event.get("id") if isinstance(event, dict) else None)
     finally:
         if pending is not None:
+            # The source is mid-`__anext__` in that task: cancelling it closes the source
+            # (its `finally` runs there); `aclose()` now would fail ("already running").
             pending.cancel()
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
+        elif (aclose := getattr(iterator, "aclose", None)) is not None:
             await aclose()
 
 
