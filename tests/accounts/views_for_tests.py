@@ -50,8 +50,9 @@ async def async_create_environment(request):
 
 @login_required
 def boom(request):
-    api = api_for(request)  # a key in play, then an unexpected error
-    raise RuntimeError(f"unexpected failure near {api!r}")
+    # An unexpected error deep in the service module, in frames that hold the key.
+    api_for(request).create_environment({"name": object()})  # not JSON-serialisable
+    return HttpResponse("unreachable")
 
 
 urlpatterns = [
