@@ -269,12 +269,17 @@ class EnvironmentsArea:
         }
 
     def effective_warm_script(self, env_id: str) -> str:
-        parts = []
-        for eid in dict.fromkeys([self.global_id, env_id]):
-            hook = self.active_hook("warm", eid)
-            if hook:
-                parts.append(hook["content"])
-        return "\n".join(parts)
+        """Global warm hook, then the environment's (a source-backed personal environment
+        without its own falls back to its source's)."""
+        env = self.envs.get(env_id)
+        own = self.active_hook("warm", env_id)
+        source = self.source_of(env) if env else None
+        if own is None and source is not None:
+            own = self.active_hook("warm", source["id"])
+        parts = [self.active_hook("warm", self.global_id)]
+        if env_id != self.global_id:
+            parts.append(own)
+        return "\n".join(h["content"] for h in parts if h)
 
     def record_run(self, env: dict, kind: str, mode: str, content: str, run: hooks.HookRun) -> None:
         import hashlib

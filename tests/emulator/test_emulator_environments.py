@@ -520,3 +520,32 @@ def test_service_module_round_trip(api):
     assert mcp.name == "svc"
     assert api.list_repo_skills(env.id).repo_skills
     assert api.delete_environment(env.id).success is True
+
+
+# --- the interface other areas use (in process) ----------------------------------------------
+def test_store_interface_for_other_areas():
+    from portal.emulator.app import build_store
+    from portal.emulator.config import EmulatorConfig
+    from portal.emulator.state import Principal
+
+    store = build_store(EmulatorConfig())
+    envs = store.environments
+    assert envs.resolve("global")["is_global"] and envs.resolve("global")["id"] == envs.global_id
+    assert envs.resolve(WEB)["repository_id"] == WEB_REPO
+    assert envs.resolve(str(uuid.uuid4())) is None and envs.resolve("nope") is None
+    # With a principal, personal environments are only visible to their owner.
+    assert envs.resolve(ADA_WEB, Principal("personal", DEMO_USERS[0]["id"])) is not None
+    assert envs.resolve(ADA_WEB, Principal("personal", DEMO_USERS[1]["id"])) is None
+    assert envs.resolve(ADA_WEB, Principal("org", None)) is None
+    assert [r["id"] for r in envs.repositories_for(WEB)] == [WEB_REPO]
+    assert len(envs.repositories_for(PLATFORM)) == 2 and envs.repositories_for("global") == []
+    summary = envs.runtime_summary(ADA_WEB)
+    assert "FEATURE_FLAGS" in summary["env_vars_set"]  # Ada's override
+    assert "GITHUB_PACKAGES_TOKEN" in summary["env_vars_set"]  # layered from Global
+    assert "~/AGENTS.md" in summary["files_uploaded"]
+    runtime = envs.runtime(ADA_WEB)
+    assert runtime["variables"]["FEATURE_FLAGS"] == "checkout-v2,new-nav"
+    claimed = envs.claim_warm_workspace(WEB)
+    assert claimed is not None and claimed["status"] == "assigned"
+    assert envs.claim_warm_workspace(environment_uuid("scratch")) is None  # pool disabled
+    assert [a["name"] for a in store.automations.referencing(PLATFORM)]
