@@ -220,6 +220,13 @@ def test_big_files_are_collapsed_with_a_notice():
     assert "collapsed by default" in html
 
 
+def test_big_files_are_not_highlighted():
+    big = parse_diff(big_diff("big.py", diffs.BIG_FILE_LINES + 1)).files[0]
+    small = parse_diff(big_diff("small.py", 3)).files[0]
+    assert big.language == "" and all("<span" not in ln.html for ln in big.hunks[0].lines)
+    assert small.language == "Python" and "<span" in small.hunks[0].lines[0].html
+
+
 def test_big_by_bytes():
     long_line = "x" * (diffs.BIG_FILE_BYTES + 10)
     f = parse_diff(f"--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+{long_line}\n").files[0]
