@@ -3,8 +3,14 @@ stream (`ChatStream`) against the history rendering of the same events."""
 
 from __future__ import annotations
 
+import html as html_lib
 import json
+import os
+import re
+import shutil
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -937,3 +943,60 @@ def test_event_rendering_is_inert(payload):
     )
     assert_inert("".join(live), context=f"live {payload!r}")
     assert_inert(render_delta("x", payload), context="delta")
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed")
+def test_real_htmx_applies_the_live_fragments(tmp_path):
+    """The same check as `test_live_transcript_matches_history`, with htmx 2 itself doing the
+    out-of-band swaps in headless Chromium (as the SSE extension does: `htmx.swap`, swap none)."""
+    import django_htmx
+
+    htmx_js = Path(django_htmx.__file__).parent / "static" / "django_htmx" / "htmx-2.js"
+    shutil.copy(htmx_js, tmp_path / "htmx.js")
+    stream = ChatStream()
+    fragments: list[str] = []
+    expected: dict[str, str] = {}
+    for index, turn in enumerate(TURNS.values()):
+        chat = f"c{index}"
+        fragments += [str(h) for e in live_events(chat, turn) if (h := stream.feed_html(e))]
+        history = domsim.parse(render_history([hist(e) for e in turn]))
+        expected[chat] = domsim.squash(history.text())
+    containers = "".join(f'<div id="{transcript_dom_id(c)}"></div>' for c in expected)
+    script = """
+document.addEventListener("DOMContentLoaded", () => {
+  for (const f of FRAGMENTS) htmx.swap(document.body, f, {swapStyle: "none"});
+  document.querySelectorAll(".turn-state").forEach(n => n.remove());
+  const out = {};
+  for (const c of CHATS) {
+    const node = document.getElementById("chat-" + c + "-transcript");
+    out[c] = {text: node.textContent.replace(/\\s+/g, " ").trim(),
+              streaming: node.querySelectorAll(".is-streaming").length};
+  }
+  const pre = document.createElement("pre");
+  pre.id = "result";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});"""
+    script = script.replace("FRAGMENTS", json.dumps(fragments)).replace(
+        "CHATS", json.dumps(list(expected))
+    )
+    (tmp_path / "page.html").write_text(
+        f'<!doctype html><html><head><meta charset="utf-8"><script src="htmx.js"></script></head>'
+        f'<body><div id="replica-activity"></div>{containers}<script>{script}</script></body></html>'
+    )
+    args = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--allow-file-access-from-files",
+        "--virtual-time-budget=5000", "--dump-dom", (tmp_path / "page.html").as_uri(),
+    ]  # fmt: skip
+    dom = subprocess.run(args, capture_output=True, text=True, timeout=90).stdout
+    match = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    assert match, dom[-2000:]
+    result = json.loads(html_lib.unescape(match.group(1)))
+    for chat, text in expected.items():
+        assert result[chat]["text"] == text, chat
+        assert result[chat]["streaming"] == 0
