@@ -79,6 +79,7 @@ class Call:
     data: Any = None
     authenticated: bool = True  # False only for the token-in-URL custom webhook
     read_timeout: float | None = None  # None: the configured default
+    status_code: int | None = None  # set once answered (audit logs record it)
 
     @property
     def retryable(self) -> bool:
@@ -91,6 +92,7 @@ def _adapter(tp: Any) -> TypeAdapter:
 
 
 def parse(call: Call, response: httpx.Response) -> Any:
+    call.status_code = response.status_code
     if response.status_code >= 400:
         raise errors.error_from_response(response, call.operation)
     if not response.content:
