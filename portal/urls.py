@@ -11,4 +11,5 @@ urlpatterns = [
     path("", login_required(views.home), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("portal.accounts.urls")),
+    path("", include("portal.replicas.urls")),
 ]

@@ -93,7 +93,9 @@ class _Upstream:
     async def run(self) -> None:
         last_id = self.buffer[-1].id if self.buffer else None
         try:
-            async for item in self.api.stream_replica_events(self.replica_id, last_event_id=last_id):
+            async for item in self.api.stream_replica_events(
+                self.replica_id, last_event_id=last_id
+            ):
                 if isinstance(item, Reconnecting):
                     self.reconnecting = True
                     self.broadcast(item)

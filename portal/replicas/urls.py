@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import canvas, chat, create, detail, diffs, hooks, list, queue, stream
+
+app_name = "replicas"
+
+urlpatterns = [
+    # List and create (list.py, create.py).
+    path("replicas/", list.placeholder, name="list"),
+    path("replicas/new/", create.placeholder, name="create"),
+    # Detail page: header + actions (detail.py); the default panel is the chat (chat.py).
+    path("replicas/<uuid:replica_id>/", chat.chat_panel, name="detail"),
+    path("replicas/<uuid:replica_id>/header/", detail.header, name="header"),
+    path("replicas/<uuid:replica_id>/wake/", detail.wake, name="wake"),
+    path("replicas/<uuid:replica_id>/sleep/", detail.sleep, name="sleep"),
+    path("replicas/<uuid:replica_id>/archive/", detail.archive, name="archive"),
+    path("replicas/<uuid:replica_id>/delete/", detail.delete, name="delete"),
+    # Chat panel and its live stream.
+    path("replicas/<uuid:replica_id>/events/", stream.events, name="events"),
+    path("replicas/<uuid:replica_id>/chats/<str:chat_id>/history/", chat.history, name="history"),
+    path("replicas/<uuid:replica_id>/chats/new/", chat.create_chat, name="create_chat"),
+    path(
+        "replicas/<uuid:replica_id>/chats/<str:chat_id>/delete/",
+        chat.delete_chat,
+        name="delete_chat",
+    ),
+    path("replicas/<uuid:replica_id>/messages/", chat.send_message, name="send_message"),
+    # Queue editor.
+    path("replicas/<uuid:replica_id>/queue/", queue.queue_panel, name="queue"),
+    path(
+        "replicas/<uuid:replica_id>/chats/<str:chat_id>/queue/reorder/",
+        queue.reorder,
+        name="queue_reorder",
+    ),
+    path(
+        "replicas/<uuid:replica_id>/chats/<str:chat_id>/queue/<str:message_id>/remove/",
+        queue.remove,
+        name="queue_remove",
+    ),
+    path(
+        "replicas/<uuid:replica_id>/chats/<str:chat_id>/queue/clear/",
+        queue.clear,
+        name="queue_clear",
+    ),
+    # Canvas, diffs, hook logs (canvas.py, diffs.py, hooks.py).
+    path("replicas/<uuid:replica_id>/canvas/", canvas.placeholder, name="canvas"),
+    path("replicas/<uuid:replica_id>/diffs/", diffs.placeholder, name="diffs"),
+    path("replicas/<uuid:replica_id>/hooks/", hooks.placeholder, name="hooks"),
+]
