@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.replica_api import models
-from portal.replica_api.sse import StreamEvent, parse_engine_event
+from portal.replica_api import errors, models
+from portal.replica_api.sse import Reconnecting, StreamEvent, parse_engine_event
 from portal.replicas.rendering import (
     ChatStream,
     normalize_engine_event,
@@ -862,6 +862,7 @@ def test_stream_activity_and_noise():
     for noisy in ("engine.status.changed", "chat.updated", "hooks.progress", "hooks.status"):
         assert stream.feed(engine(noisy, {"running": True, "completed": False})) == []
     assert stream.feed({"type": "heartbeat"}) == []
+    assert stream.feed(Reconnecting(attempt=1, delay=0.5, error=errors.Unreachable("gone"))) == []
     quiet = ChatStream(activity_target=None)
     assert quiet.feed(engine("hooks.failed", {"running": False, "completed": True})) == []
 
