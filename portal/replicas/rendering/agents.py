@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from .model import (
@@ -729,7 +728,3 @@ def _pi(event_type: str, p: dict, ctx: Context, base: dict) -> Message | None:
     if kind in ("auto_retry_end", "auto_compaction_end"):
         return None
     return _unknown({"type": event_type, "payload": p}, base)
-
-
-def timestamp_of(event: dict) -> datetime | None:
-    return parse_time(event.get("timestamp") or event.get("ts"))

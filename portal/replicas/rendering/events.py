@@ -434,7 +434,3 @@ def with_oob_attribute(html: str, swap: str = "outerHTML") -> SafeString:
     if start < 0 or end == start + 1:
         return mark_safe(html)
     return mark_safe(f'{html[:end]} hx-swap-oob="{swap}"{html[end:]}')
-
-
-def is_notice(item: Item) -> bool:
-    return isinstance(item, Notice)
