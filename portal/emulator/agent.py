@@ -903,6 +903,14 @@ def ensure_worker(rs: ReplicaStore, replica: Replica, chat: Chat) -> None:
     chat.worker = rs.spawn(_worker(rs, replica, chat), replica)
 
 
+# Lifecycle policies acting when the agent has finished all its work (spec + guide).
+WHEN_DONE = {
+    "delete_when_done": "deleted",
+    "archive_when_done": "archived",
+    "sleep_when_done": "sleeping",
+}
+
+
 async def _worker(rs: ReplicaStore, replica: Replica, chat: Chat) -> None:
     try:
         while replica.status == "active" and chat.deleted_at is None:
@@ -917,13 +925,18 @@ async def _worker(rs: ReplicaStore, replica: Replica, chat: Chat) -> None:
     finally:
         if chat.worker is asyncio.current_task():
             chat.worker = None
+    policy = replica.lifecycle_policy
     if (
-        replica.lifecycle_policy == "delete_when_done"
+        policy in WHEN_DONE
         and replica.deleted_at is None
+        and replica.status == "active"
         and not any(c.processing or c.queue for c in replica.live_chats)
         and not replica.deferred
     ):
-        delete(rs, replica)
+        if policy == "delete_when_done":
+            delete(rs, replica)
+        else:
+            go_to_sleep(rs, replica, status=WHEN_DONE[policy])
 
 
 async def run_turn(rs: ReplicaStore, replica: Replica, chat: Chat, msg: QueuedMessage) -> None:

@@ -195,6 +195,7 @@ class Replica:
     size: str | None = None
     config: dict = field(default_factory=dict)
     webhook: dict | None = None  # {"url", "secret"}
+    automation_id: str | None = None
     chats: dict[str, Chat] = field(default_factory=dict)
     repos: list[RepoState] = field(default_factory=list)
     repository_refs: list[dict] = field(default_factory=list)  # RepositoryReference
@@ -491,6 +492,8 @@ def details(r: Replica, *, with_diffs: bool = False, environment: dict | None = 
             "model": r.model,
         }
     )
+    if r.automation_id:
+        out["automation_id"] = r.automation_id
     if r.status == "error" and r.error_message:
         out["error_message"] = r.error_message
     if environment is not None:

@@ -344,13 +344,15 @@ def create_replica_internal(
     source: str,
     user_id: str | None,
     message: str | None,
+    automation_id: str | None = None,
     **options: Any,
 ) -> dict:
     """Create a replica exactly like createReplica (non-blocking); returns its ReplicaListItem.
 
     options: coding_agent, model, thinking_level, lifecycle_policy, size, config, images,
     plan_mode, goal_mode, fast_mode, webhook_url (str or {url, secret}),
-    repository_set_id, repository_ids, sender ({userId, email, displayName}).
+    repository_set_id, repository_ids, sender ({userId, email, displayName}), principal.
+    `automation_id` is recorded on the replica (shown as `automation_id` by getReplica).
     Raises ApiError(404) for an unknown environment. Needs a running event loop (call it
     from a request handler or a task).
     """
@@ -380,6 +382,7 @@ def create_replica_internal(
         config=options.get("config"),
         webhook=webhooks.normalize_target(options.get("webhook_url")),
     )
+    replica.automation_id = automation_id
     chat = agent.new_chat(coding_agent, model=options.get("model"))
     replica.chats[chat.id] = chat
     replica.emit("chat.created", {"chat": engine_chat(chat)})

@@ -177,11 +177,17 @@ def check(value: Any, schema: dict, what: str = "body", error: str = "Invalid re
 # --- request schemas (mirroring openapi.json) ----------------------------------------------
 
 PROVIDERS = ["claude", "codex", "cursor", "opencode", "pi"]
-CREATE_AGENTS = ["claude", "codex", "cursor", "opencode"]
+# openapi.json's lifecycle policies plus the guide's `delete_when_done` (both supported).
+LIFECYCLE_POLICIES = [
+    "default",
+    "archive_when_done",
+    "sleep_when_done",
+    "delete_after_inactivity",
+    "delete_when_done",
+]
 SOURCES = ["api", "dashboard", "slack", "linear", "github", "gitlab", "automation"]
 STATUSES = ["active", "sleeping", "archived", "preparing", "error"]
 THINKING_MESSAGE = ["low", "medium", "high", "xhigh", "max", "ultra", "ultracode"]
-THINKING_CREATE = ["low", "medium", "high", "max"]
 
 IMAGE_CONTENT = {
     "type": "object",
@@ -225,7 +231,10 @@ WORKSPACE_CONFIG = {
         },
         "preferences": {
             "type": "object",
-            "properties": {"keep_open_on_pr_merge": {"type": "boolean"}},
+            "properties": {
+                "keep_open_on_pr_merge": {"type": "boolean"},
+                "keep_open_on_pr_close": {"type": "boolean"},
+            },
         },
         "provisioning_error": {
             "type": "object",
@@ -246,18 +255,15 @@ CREATE_REPLICA = {
         "environment_id": {"type": "string", "format": "uuid"},
         "repository_set_id": {"type": "string", "format": "uuid"},
         "repository_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}},
-        "coding_agent": {"type": "string", "enum": CREATE_AGENTS},
+        "coding_agent": {"type": "string", "enum": PROVIDERS},
         "model": {"type": "string"},
         "images": {"type": "array", "items": IMAGE_CONTENT},
-        "lifecycle_policy": {
-            "type": "string",
-            "enum": ["default", "delete_when_done", "delete_after_inactivity"],
-        },
+        "lifecycle_policy": {"type": "string", "enum": LIFECYCLE_POLICIES},
         "config": WORKSPACE_CONFIG,
         "plan_mode": {"type": "boolean"},
         "goal_mode": {"type": "boolean"},
         "fast_mode": {"type": "boolean"},
-        "thinking_level": {"type": "string", "enum": THINKING_CREATE},
+        "thinking_level": {"type": "string", "enum": THINKING_MESSAGE},
         "webhook_url": {
             "oneOf": [
                 {"type": "string", "format": "uri"},
