@@ -141,5 +141,5 @@ def record_portal_action(
         detail=detail[:255],
     )
     entry.save()
-    log.info("audit: %s %s %s", entry.username, entry.operation, entry.target_id)
+    log.info("audit: %s %s %s %s", entry.username, entry.operation, entry.target_id, entry.detail)
     return entry

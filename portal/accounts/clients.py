@@ -32,7 +32,7 @@ class _Acting:
         self._touched = False
 
     def _status_of(self, call: Call) -> int | None:
-        # The transport doesn't report success statuses; use one if it ever does.
+        # The transport records the status of the answer on the call.
         return getattr(call, "status_code", None)
 
 
