@@ -11,10 +11,21 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from portal.replica_api import errors
 
-from .acting import NoUsableKey, redirect_to_key_needed
+from .acting import SESSION_KEY, NoUsableKey, redirect_to_key_needed
+from .roles import is_org_admin
 
 
 class AccountsMiddleware(MiddlewareMixin):
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Load the user, the session and the admin flag here, in sync code (Django runs this
+        # in a thread for async views), so the header that every page template renders
+        # ("acting as", the Team link) needs no database access from an async view.
+        user = request.user
+        if user.is_authenticated:
+            is_org_admin(user)
+            request.session.get(SESSION_KEY)
+        return None
+
     def process_exception(self, request, exception):
         if isinstance(exception, NoUsableKey):
             return redirect_to_key_needed(request)

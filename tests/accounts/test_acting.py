@@ -152,3 +152,32 @@ def test_key_needed_page_says_all_is_well_when_it_is(as_member, keys):
     body = as_member.get(NEEDED + "?next=/audit/").content.decode()
     assert "You're all set" in body
     assert 'href="/audit/"' in body
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_views_render_the_header_without_sync_database_access(
+    monkeypatch, async_client
+):
+    from asgiref.sync import sync_to_async
+
+    from portal.accounts.roles import ADMIN, set_role
+
+    @sync_to_async
+    def setup():
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.create_user("asyncadmin", password="x")
+        set_role(user, ADMIN)
+        store_key(user, KeyKind.PERSONAL, PERSONAL_KEY)
+        store_key(user, KeyKind.ORG, ORG_KEY)
+        return user
+
+    user = await setup()
+    await async_client.aforce_login(user)
+    # As in production: any database access from async code raises.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    response = await async_client.get("/t/async-page/")
+    body = response.content.decode()
+    assert response.status_code == 200, body[:2000]
+    assert "acting as: <strong>you</strong>" in body
+    assert "switch to org" in body and 'href="/team/"' in body

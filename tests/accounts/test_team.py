@@ -181,3 +181,13 @@ def test_member_cannot_use_team_actions(as_member, outsider, name):
     assert response.status_code == 403
     outsider.refresh_from_db()
     assert outsider.is_active and not is_org_admin(outsider)
+
+
+def test_createsuperuser_makes_the_first_admin(db, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "first-admin-passphrase-1")
+    call_command("createsuperuser", interactive=False, username="boss", email="boss@example.com")
+    boss = User.objects.get(username="boss")
+    assert is_org_admin(boss)
+    assert boss.check_password("first-admin-passphrase-1")

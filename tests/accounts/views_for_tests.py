@@ -65,3 +65,15 @@ urlpatterns = [
     path("t/async-create-environment/", async_create_environment),
     path("t/boom/", boom),
 ]
+
+
+@requires_api_key
+async def async_page(request):
+    """An async view rendering a full page (with the header), as the replica pages do."""
+    from django.shortcuts import render
+
+    await async_api_for(request)
+    return render(request, "accounts/signed_out.html", {})
+
+
+urlpatterns.append(path("t/async-page/", async_page))
