@@ -8,9 +8,15 @@ keeps, by design: it is a cache of a live connection, rebuilt on demand.
 Access is checked by the caller with the viewer's own key *before* subscribing; the shared
 upstream runs with the key of the viewer who opened it.
 
-    async with hub.subscribe(replica_id, api_key, last_event_id=...) as sub:
-        async for item in sub:      # StreamEvent, or Reconnecting / Gap markers
+    async with hub().subscribe(replica_id, client, last_event_id=...) as sub:
+        async for item in sub:      # Rendered, or Reconnecting / Gap / Closed markers
             ...
+
+Each upstream event is rendered ONCE, by the upstream's own renderer (a `ChatStream`, which
+must see every event in order), and the resulting HTML is shared by every viewer: fan-out
+costs a queue put per viewer, not a template render. A viewer resuming with an event id gets
+the buffered renders after it; if that id isn't buffered (evicted, or this process never saw
+it), the viewer gets a `Gap` and reloads its transcript from history.
 """
 
 from __future__ import annotations
@@ -19,17 +25,27 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.replica_api import AsyncReplicaAPI, Reconnecting, Settings, StreamEvent, errors
+from portal.replica_api import AsyncReplicaAPI, Reconnecting, StreamEvent, errors
 
 log = logging.getLogger("portal.replicas.streams")
 
 BUFFER_SIZE = 500  # recent events kept per replica, for viewers resuming with an event id
 QUEUE_SIZE = 1000  # per viewer; a viewer this far behind is cut off and must resume
 GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One upstream event and the HTML its renderer made of it ("" when nothing to show)."""
+
+    id: str | None
+    type: str
+    chat_id: str | None
+    html: str
 
 
 @dataclass(frozen=True)
@@ -64,23 +80,42 @@ class Subscription:
             self.queue = asyncio.Queue(maxsize=2)
             self.queue.put_nowait(Gap("viewer fell behind"))
 
+    async def get(self, timeout: float | None = None) -> Any | None:
+        """The next item, or None after `timeout` seconds of silence."""
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except TimeoutError:
+            return None
+
+    def is_last(self, item: Any) -> bool:
+        """Whether nothing follows `item` for this viewer."""
+        return isinstance(item, Closed) or (isinstance(item, Gap) and self.cut_off)
+
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Any]:
         while True:
-            item = await self.queue.get()
+            item = await self.get()
             yield item
-            if isinstance(item, Closed) or (isinstance(item, Gap) and self.cut_off):
+            if self.is_last(item):
                 return
+
+
+Renderer = Callable[[], Callable[[Any], str]]
+
+
+def _no_html() -> Callable[[Any], str]:
+    return lambda event: ""
 
 
 @dataclass
 class _Upstream:
     replica_id: str
     api: AsyncReplicaAPI
+    render: Callable[[Any], str]
     subscribers: set[Subscription] = field(default_factory=set)
-    buffer: deque[StreamEvent] = field(default_factory=lambda: deque(maxlen=BUFFER_SIZE))
+    buffer: deque[Rendered] = field(default_factory=lambda: deque(maxlen=BUFFER_SIZE))
     task: asyncio.Task | None = None
     closer: asyncio.TimerHandle | None = None
     reconnecting: bool = False
@@ -101,8 +136,9 @@ class _Upstream:
                     self.broadcast(item)
                     continue
                 self.reconnecting = False
-                self.buffer.append(item)
-                self.broadcast(item)
+                rendered = self._render(item)
+                self.buffer.append(rendered)
+                self.broadcast(rendered)
         except errors.ReplicaAPIError as exc:
             self.closed = Closed(exc)
             self.broadcast(self.closed)
@@ -113,16 +149,24 @@ class _Upstream:
             self.closed = Closed(errors.ReplicaAPIError(str(exc)))
             self.broadcast(self.closed)
 
+    def _render(self, event: StreamEvent) -> Rendered:
+        payload = event.data.get("payload") if isinstance(event.data, dict) else None
+        chat_id = payload.get("chatId") if isinstance(payload, dict) else None
+        try:
+            html = str(self.render(event.data))
+        except Exception:  # a renderer bug must not end the stream for everyone
+            log.exception("rendering %s event %s failed", event.type, event.id)
+            html = ""
+        return Rendered(event.id, event.type, chat_id, html)
+
     def replay_after(self, event_id: str | None) -> list[Any]:
-        """Buffered events after `event_id`; a Gap if that id is no longer buffered."""
+        """Buffered renders after `event_id`; a Gap if that id isn't buffered here."""
         if not event_id:
             return []
         ids = [e.id for e in self.buffer]
         if event_id in ids:
             return list(self.buffer)[ids.index(event_id) + 1 :]
-        if self.buffer:
-            return [Gap("resumed from an event no longer buffered")]
-        return []
+        return [Gap("resumed from an event this portal process no longer has")]
 
 
 class StreamHub:
@@ -142,16 +186,17 @@ class StreamHub:
     async def subscribe(
         self,
         replica_id: str,
-        api_key: str,
+        api: AsyncReplicaAPI,
         *,
         last_event_id: str | None = None,
-        settings: Settings | None = None,
+        renderer: Renderer = _no_html,
     ) -> AsyncIterator[Subscription]:
-        api = AsyncReplicaAPI(api_key, settings=settings)
+        """Join (or open) the replica's shared upstream. `api` must already be known to be
+        allowed to read this replica; it is used only if this viewer opens the upstream."""
         key = (api.settings.base_url, replica_id)
         upstream = self._upstreams.get(key)
         if upstream is None or upstream.closed is not None:
-            upstream = _Upstream(replica_id, api)
+            upstream = _Upstream(replica_id, api, renderer())
             self._upstreams[key] = upstream
         if upstream.closer is not None:
             upstream.closer.cancel()

@@ -1,7 +1,145 @@
-"""The live event relay (being built)."""
+"""The browser's live event stream for one replica: the portal relays the upstream
+`GET /v1/replica/{id}/events` as server-rendered HTML fragments (htmx SSE extension).
+
+One upstream stream per replica per process, shared by every viewer (`streams.hub()`).
+SSE events sent to the browser:
+- `message`: htmx out-of-band fragments for the transcript and activity (rendered once per
+  upstream event, shared); its `id` is the upstream event id, so a reconnecting browser
+  resumes with `Last-Event-ID` (or `?after=`, which chat.js keeps current for the htmx
+  extension's own reconnects) without duplicates or losses;
+- `queue`: data = the chat id whose queue changed (turn accepted/started/completed...), for
+  the queue panel to refetch;
+- `reload`: the viewer missed events (too slow, or the portal lost its buffer): refetch the
+  transcript from history;
+- `status`: a small fragment for the "live / reconnecting…" indicator;
+- `close`: the upstream ended for good (workspace asleep, deleted...): the page stops.
+
+The user's key is loaded and access checked (getReplica with the viewer's own key) before the
+first byte; the database connection is released before streaming starts.
+"""
 
 from __future__ import annotations
 
-from .chat import chat_panel
+import asyncio
+import logging
 
-events = chat_panel
+from asgiref.sync import sync_to_async
+from django.db import connections
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.utils.html import escape
+from django.views.decorators.http import require_GET
+
+from portal.accounts.acting import NoUsableKey, async_api_for
+from portal.lib.api_errors import describe
+from portal.replica_api import Reconnecting, errors
+from portal.replicas.rendering import ChatStream
+from portal.replicas.streams import Closed, Gap, Rendered, hub
+
+log = logging.getLogger("portal.replicas.stream")
+
+PING_SECONDS = 15.0
+# Upstream events that change a chat's queue (the queue panel refetches on them).
+QUEUE_EVENTS = frozenset(
+    {
+        "chat.turn.accepted",
+        "chat.turn.started",
+        "chat.turn.completed",
+        "chat.interrupted",
+        "chat.created",
+        "chat.deleted",
+    }
+)
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def sse(event: str, data: str = "", event_id: str | None = None) -> str:
+    lines = []
+    if event_id:
+        lines.append(f"id: {event_id}")
+    lines.append(f"event: {event}")
+    for line in (data or "").splitlines() or [""]:
+        lines.append(f"data: {line}")
+    return "\n".join(lines) + "\n\n"
+
+
+def status_fragment(state: str, text: str) -> str:
+    return (
+        f'<span id="stream-status" hx-swap-oob="true" class="stream-status stream-{state}"'
+        f' role="status">{escape(text)}</span>'
+    )
+
+
+def frames(item) -> list[str]:
+    """What one hub item becomes on the wire."""
+    if isinstance(item, Rendered):
+        out = [sse("message", item.html, item.id)]
+        if item.type in QUEUE_EVENTS and item.chat_id:
+            out.append(sse("queue", item.chat_id))
+        return out
+    if isinstance(item, Reconnecting):
+        return [sse("message", status_fragment("reconnecting", "reconnecting…"))]
+    if isinstance(item, Gap):
+        return [sse("reload", item.reason)]
+    if isinstance(item, Closed):
+        problem = describe(item.error)
+        return [
+            sse("message", status_fragment("closed", f"{problem.title}. {problem.hint}")),
+            sse("close", problem.title),
+        ]
+    return []
+
+
+async def relay(replica_id: str, api, last_event_id: str | None):
+    stream = hub()
+    try:
+        async with stream.subscribe(
+            replica_id, api, last_event_id=last_event_id, renderer=lambda: ChatStream().feed_html
+        ) as sub:
+            # `retry` sets the browser's reconnect delay; the first status says we're live.
+            yield "retry: 2000\n\n" + sse("message", status_fragment("live", "live"))
+            while True:
+                item = await sub.get(PING_SECONDS)
+                if item is None:
+                    yield ": ping\n\n"
+                    continue
+                for frame in frames(item):
+                    yield frame
+                if sub.is_last(item):
+                    return
+    except asyncio.CancelledError:
+        # The browser went away: the context manager has left the hub; let it end.
+        raise
+
+
+def _release_database() -> None:
+    """Close this thread's connections (outside a transaction) before a long stream."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close()
+
+
+@require_GET
+async def events(request, replica_id):
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponse("Sign in to follow this replica.", status=403)
+    try:
+        api = await async_api_for(request)
+        await api.get_replica(str(replica_id))  # access check with the viewer's own key
+    except NoUsableKey:
+        return HttpResponse("No usable API key.", status=403)
+    except errors.NotFound:
+        raise Http404("No such replica.") from None
+    except errors.ReplicaAPIError as exc:
+        # EventSource can't show a body; a 204 stops it from retrying in a loop.
+        log.info("event stream for %s not started: %s", replica_id, exc)
+        return HttpResponse(status=204)
+    finally:
+        # No database connection is held while the stream runs.
+        await sync_to_async(_release_database)()
+    last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("after") or None
+    return StreamingHttpResponse(
+        relay(str(replica_id), api, last_event_id),
+        content_type="text/event-stream",
+        headers=HEADERS,
+    )

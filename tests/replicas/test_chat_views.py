@@ -1,0 +1,203 @@
+"""The chat panel against the emulator: chats, history paging, composer, chat create/delete."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from portal.accounts.models import KeyKind
+from portal.emulator.config import DEMO_PERSONAL_KEYS
+from portal.replica_api import ReplicaAPI
+from tests.accounts.personas import *  # noqa: F403
+from tests.accounts.personas import store_key
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ada(as_admin, admin, emulator):
+    store_key(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])
+    return as_admin
+
+
+@pytest.fixture
+def upstream(emulator, api_settings):
+    return ReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
+
+
+def active_replica(upstream, name: str) -> str:
+    created = upstream.create_replica({"name": name, "message": "Say hello"})
+    rid = str(created.replica.id)
+    deadline = time.monotonic() + 15
+    while upstream.get_replica(rid).replica.status.value != "active":
+        assert time.monotonic() < deadline, "replica never became active"
+        time.sleep(0.1)
+    return rid
+
+
+def seeded(upstream, status: str):
+    replicas = upstream.list_replicas(status=status, limit=100).replicas
+    assert replicas, f"the emulator seeds a {status} replica"
+    return replicas[0]
+
+
+def test_chat_panel_shows_chats_history_and_composer(ada, upstream):
+    rid = active_replica(upstream, "chat-panel-test")
+    chats = upstream.list_replica_chats(rid).chats
+    response = ada.get(f"/replicas/{rid}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "chat-panel-test" in body
+    for chat in chats:
+        assert chat.id in body
+    assert f'sse-connect="/replicas/{rid}/events/"' in body
+    assert 'id="composer"' in body
+    assert "transcript" in body
+
+
+def test_select_chat_via_url_and_htmx_navigation(ada, upstream):
+    rid = active_replica(upstream, "chat-select-test")
+    chat = upstream.create_replica_chat(rid, {"provider": "codex", "title": "Second opinion"})
+    response = ada.get(f"/replicas/{rid}/?chat={chat.id}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'data-chat-id="{chat.id}"' in body
+    assert "Goal mode" in body  # codex chats allow goal mode
+
+
+def test_sleeping_replica_chat_panel_says_so_without_error(ada, upstream):
+    replica = seeded(upstream, "sleeping")
+    response = ada.get(f"/replicas/{replica.id}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "sleeping" in body
+    assert "Wake" in body
+    assert "sse-connect" not in body
+
+
+def test_error_replica_shows_terminal_message_and_options(ada, upstream):
+    replica = seeded(upstream, "error")
+    response = ada.get(f"/replicas/{replica.id}/")
+    assert response.status_code == 200
+    assert "can't be woken or messaged" in response.content.decode()
+
+
+def test_unknown_replica_is_404(ada):
+    assert ada.get("/replicas/00000000-0000-4000-8000-000000000000/").status_code == 404
+
+
+def test_send_message_reports_sent_then_queued(ada, upstream):
+    rid = active_replica(upstream, "chat-send-test")
+    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": "Work"})
+    hx = {"HX-Request": "true"}
+    form = {"chat_id": chat.id, "provider": "claude", "message": "Please fix the bug"}
+    first = ada.post(f"/replicas/{rid}/messages/", form, headers=hx)
+    assert first.status_code == 200
+    assert "Sent." in first.content.decode()
+    assert "Please fix the bug" not in first.content.decode()  # the composer is emptied
+    second = ada.post(
+        f"/replicas/{rid}/messages/", {**form, "message": "And add a test"}, headers=hx
+    )
+    assert "Queued (position 1)." in second.content.decode()
+
+
+def test_failed_send_keeps_the_typed_message(ada, upstream, emulator):
+    replica = seeded(upstream, "sleeping")
+    form = {
+        "chat_id": "whatever",
+        "provider": "claude",
+        "message": "Don't lose me",
+        "plan_mode": "1",
+    }
+    response = ada.post(f"/replicas/{replica.id}/messages/", form, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Don&#x27;t lose me" in body
+    assert 'name="plan_mode" value="1" checked' in body
+    assert 'role="alert"' in body and "sleeping" in body
+
+
+def test_failed_send_without_js_rerenders_the_page_with_the_text(ada, upstream):
+    rid = active_replica(upstream, "chat-nojs-test")
+    chat = upstream.list_replica_chats(rid).chats[0]
+    form = {"chat_id": chat.id, "provider": chat.provider.value, "message": "  "}
+    response = ada.post(f"/replicas/{rid}/messages/", form)
+    assert response.status_code == 200
+    assert "Write a message first." in response.content.decode()
+
+
+def test_goal_mode_refused_for_non_codex_chat(ada, upstream):
+    rid = active_replica(upstream, "chat-goal-test")
+    chat = upstream.create_replica_chat(rid, {"provider": "claude"})
+    form = {"chat_id": chat.id, "provider": "claude", "message": "x", "goal_mode": "1"}
+    response = ada.post(f"/replicas/{rid}/messages/", form, headers={"HX-Request": "true"})
+    assert "only available for Codex" in response.content.decode()
+
+
+def test_image_type_is_checked(ada, upstream):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rid = active_replica(upstream, "chat-image-test")
+    chat = upstream.list_replica_chats(rid).chats[0]
+    bad = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
+    form = {"chat_id": chat.id, "provider": chat.provider.value, "message": "see", "images": bad}
+    response = ada.post(f"/replicas/{rid}/messages/", form, headers={"HX-Request": "true"})
+    assert "only PNG, JPEG, GIF or WebP" in response.content.decode()
+
+
+def test_image_is_sent_as_base64(ada, upstream):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rid = active_replica(upstream, "chat-image-ok")
+    chat = upstream.list_replica_chats(rid).chats[0]
+    png = SimpleUploadedFile("dot.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 16, content_type="image/png")
+    form = {"chat_id": chat.id, "provider": chat.provider.value, "message": "look", "images": png}
+    response = ada.post(f"/replicas/{rid}/messages/", form, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "Sent." in body or "Queued" in body
+
+
+def test_create_and_delete_chat(ada, upstream):
+    rid = active_replica(upstream, "chat-crud-test")
+    response = ada.post(
+        f"/replicas/{rid}/chats/new/", {"provider": "opencode", "title": "Side quest"}
+    )
+    assert response.status_code == 302
+    chats = upstream.list_replica_chats(rid).chats
+    created = next(c for c in chats if c.title == "Side quest")
+    assert response["Location"].endswith(f"?chat={created.id}")
+    response = ada.post(
+        f"/replicas/{rid}/chats/{created.id}/delete/", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200 and "HX-Location" in response
+    assert all(c.id != created.id for c in upstream.list_replica_chats(rid).chats)
+
+
+def test_history_pages_older_events(ada, upstream, monkeypatch):
+    monkeypatch.setattr("portal.replicas.views.chat.HISTORY_PAGE", 4)
+    replica = None
+    for candidate in upstream.list_replicas(status="active", limit=100).replicas:
+        for chat in upstream.list_replica_chats(str(candidate.id)).chats:
+            history = upstream.read_replica_history(str(candidate.id), chat_id=chat.id, limit=4)
+            if history.has_more:
+                replica, found = candidate, chat
+                break
+        if replica:
+            break
+    assert replica, "the emulator seeds a chat with more than one page of history"
+    url = f"/replicas/{replica.id}/chats/{found.id}/history/"
+    latest = ada.get(url, headers={"HX-Request": "true"})
+    assert f'id="chat-{found.id}-transcript"' in latest.content.decode()
+    assert "Load older" in latest.content.decode()
+    older = ada.get(url + "?offset=4", headers={"HX-Request": "true"})
+    body = older.content.decode()
+    assert 'class="older-page"' in body
+    assert f'id="chat-{found.id}-transcript"' not in body
+
+
+def test_member_without_key_is_sent_to_add_key_page(as_member, upstream):
+    replica = seeded(upstream, "active")
+    response = as_member.get(f"/replicas/{replica.id}/")
+    assert response.status_code == 302
+    assert "/account/keys/needed/" in response["Location"]
