@@ -45,7 +45,29 @@ urlpatterns = [
         name="queue_clear",
     ),
     # Canvas, diffs, hook logs (canvas.py, diffs.py, hooks.py).
-    path("replicas/<uuid:replica_id>/canvas/", canvas.placeholder, name="canvas"),
-    path("replicas/<uuid:replica_id>/diffs/", diffs.placeholder, name="diffs"),
-    path("replicas/<uuid:replica_id>/hooks/", hooks.placeholder, name="hooks"),
+    # Canvas filenames are basenames (no "/"): <str:filename>.
+    path("replicas/<uuid:replica_id>/canvas/", canvas.canvas_panel, name="canvas"),
+    path(
+        "replicas/<uuid:replica_id>/canvas/<str:filename>/",
+        canvas.canvas_item,
+        name="canvas_item",
+    ),
+    path(
+        "replicas/<uuid:replica_id>/canvas/<str:filename>/frame/",
+        canvas.canvas_frame,
+        name="canvas_frame",
+    ),
+    path(
+        "replicas/<uuid:replica_id>/canvas/<str:filename>/raw/",
+        canvas.canvas_file,
+        name="canvas_file",
+    ),
+    path(
+        "replicas/<uuid:replica_id>/canvas/<str:filename>/download/",
+        canvas.canvas_file,
+        {"download": True},
+        name="canvas_download",
+    ),
+    path("replicas/<uuid:replica_id>/diffs/", diffs.diffs_panel, name="diffs"),
+    path("replicas/<uuid:replica_id>/hooks/", hooks.hooks_panel, name="hooks"),
 ]

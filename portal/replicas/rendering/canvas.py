@@ -349,12 +349,15 @@ def render_canvas_item(
     iframe_url: str | None = None,
     media_url: str | None = None,
     download_url: str | None = None,
+    data_urls: bool = True,
 ) -> SafeString:
     """The item's panel. URLs are the portal's own views (the caller builds them):
     `iframe_url` serves `canvas_iframe_document`, `media_url` and `download_url` serve
-    `canvas_binary` (inline / as attachment)."""
+    `canvas_binary` (inline / as attachment). With `data_urls=False` media always load from
+    `media_url`, never as an inline `data:` URL."""
     pres = item if isinstance(item, CanvasPresentation) else present_canvas_item(item)
-    media_src = pres.data_url or media_url if pres.inline_media else None
+    inline = pres.data_url if data_urls else None
+    media_src = inline or media_url if pres.inline_media else None
     context = {
         "item": pres,
         "iframe_url": iframe_url,

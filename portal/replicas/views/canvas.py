@@ -1,12 +1,158 @@
-"""Replica canvas pages (being built)."""
+"""The Canvas panel: files an agent dropped into `~/.replicas/canvas/`, and each one shown.
+
+- `canvas_panel`: the item list (name, kind, size).
+- `canvas_item`: the list plus one item, presented by the rendering layer
+  (`portal.replicas.rendering.canvas`): Markdown inline (sanitized); HTML and SVG in a sandboxed
+  `<iframe>` whose `src` is `canvas_frame`; images, video and audio from `canvas_file`; other
+  kinds as a download; items over the size cap say so.
+- `canvas_frame`: an html/svg item as its own document, with its own restrictive CSP, framable
+  by the portal only. It never appears inline in a portal page.
+- `canvas_file`: an item's bytes: inline media as their sniffed type, anything else (and every
+  `download/` URL) as an attachment; always `nosniff`.
+
+Picking an item in the list swaps only `#canvas` (HX-Target "canvas"); tab navigation and
+plain links get the whole page. Both load getReplica and the canvas calls concurrently.
+A sleeping, archived or failed workspace can't be read: the panel says so instead of failing.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from portal.accounts.acting import requires_api_key
+from portal.accounts.acting import async_api_for, requires_api_key
+from portal.replica_api import errors
+from portal.replicas.rendering.canvas import (
+    canvas_binary,
+    canvas_entries,
+    canvas_iframe_document,
+    present_canvas_item,
+    render_canvas_item,
+)
+
+from .common import load_replica_page
+
+TEMPLATE = "replicas/canvas.html"
+PARTIAL = "canvas"  # the DOM id an item link swaps, and the partial that renders it
 
 
+def _check_filename(filename: str) -> None:
+    # Canvas items are basenames; "." and ".." would be dot-segments on the API's URL.
+    if filename in (".", ".."):
+        raise Http404("No such canvas item.")
+
+
+def _is_partial(request) -> bool:
+    return bool(request.htmx) and request.htmx.target == PARTIAL
+
+
+async def _item_or_none(api, replica_id: str, filename: str):
+    try:
+        return await api.get_replica_canvas_item(replica_id, filename)
+    except errors.NotFound:
+        return None
+
+
+def _urls(replica_id: str, filename: str) -> dict[str, str]:
+    return {
+        "iframe_url": reverse("replicas:canvas_frame", args=[replica_id, filename]),
+        "media_url": reverse("replicas:canvas_file", args=[replica_id, filename]),
+        "download_url": reverse("replicas:canvas_download", args=[replica_id, filename]),
+    }
+
+
+def _render(request, page, replica_id: str, filename: str | None = None):
+    context = page.context("canvas")
+    listing = page.data.get("canvas")
+    context.update(
+        canvas_unavailable=page.unavailable.get("canvas") or page.unavailable.get("item"),
+        entries=canvas_entries(
+            listing or [], lambda name: reverse("replicas:canvas_item", args=[replica_id, name])
+        ),
+        selected=filename,
+        panel_url=reverse("replicas:canvas", args=[replica_id]),
+        item_html=None,
+        item_missing=False,
+    )
+    status = 200
+    if filename is not None and "item" in page.data:
+        item = page.data["item"]
+        if item is None:
+            context["item_missing"] = True
+            # htmx 2 swaps no 4xx: the in-panel request gets the message with a 200.
+            status = 200 if _is_partial(request) else 404
+        else:
+            context["item_html"] = render_canvas_item(
+                present_canvas_item(item), data_urls=False, **_urls(replica_id, filename)
+            )
+    template = f"{TEMPLATE}#{PARTIAL}" if _is_partial(request) else TEMPLATE
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
 @requires_api_key
-def placeholder(request, replica_id=None):
-    return HttpResponse("Coming soon.")
+async def canvas_panel(request, replica_id):
+    rid = str(replica_id)
+    page = await load_replica_page(
+        request, rid, canvas=lambda api: api.list_replica_canvas_items(rid)
+    )
+    return _render(request, page, rid)
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@requires_api_key
+async def canvas_item(request, replica_id, filename):
+    _check_filename(filename)
+    rid = str(replica_id)
+    page = await load_replica_page(
+        request,
+        rid,
+        canvas=lambda api: api.list_replica_canvas_items(rid),
+        item=lambda api: _item_or_none(api, rid, filename),
+    )
+    return _render(request, page, rid, filename)
+
+
+async def _fetch_item(request, replica_id, filename: str):
+    _check_filename(filename)
+    api = await async_api_for(request)
+    item = await _item_or_none(api, str(replica_id), filename)
+    if item is None:
+        raise Http404("No such canvas item.")
+    return item
+
+
+@require_GET
+@xframe_options_sameorigin
+@requires_api_key
+async def canvas_frame(request, replica_id, filename):
+    """An html (or SVG) item as the sandboxed iframe's document, with its own CSP."""
+    document = canvas_iframe_document(await _fetch_item(request, replica_id, filename))
+    if document is None:
+        raise Http404("This canvas item isn't shown in a frame.")
+    response = HttpResponse(document.body, content_type=document.content_type)
+    for header, value in document.headers.items():
+        response[header] = value
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
+@require_GET
+@requires_api_key
+async def canvas_file(request, replica_id, filename, download=False):
+    """An item's bytes: media inline as their sniffed type; the rest as an attachment."""
+    binary = canvas_binary(await _fetch_item(request, replica_id, filename), download=download)
+    if binary is None:
+        raise Http404("This canvas item has no content to serve (it may be over the size cap).")
+    response = HttpResponse(binary.body, content_type=binary.content_type)
+    for header, value in binary.headers.items():
+        response[header] = value
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,12 +1,54 @@
-"""Replica diffs pages (being built)."""
+"""The Diffs panel: getReplica `include=diffs`, per repository and file.
+
+Rendering is the rendering layer's (`portal.replicas.rendering.diffs`): unified or split
+tables, highlighted, per-file counts, `<details>` per file, big files collapsed and a line
+budget shared by every repository of the page (beyond it files say "too large to display").
+Parsing and highlighting are CPU work, so they run in a worker thread, off the event loop.
+
+`?view=split` picks the side-by-side view; the toggle swaps only `#diffs` (HX-Target
+"diffs"), and works as a plain link without JavaScript.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from asgiref.sync import sync_to_async
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.acting import requires_api_key
+from portal.replicas.rendering.diffs import render_diff, repository_diffs
+
+from .common import load_replica_page
+
+TEMPLATE = "replicas/diffs.html"
+PARTIAL = "diffs"
+VIEWS = (("unified", "Unified"), ("split", "Split"))
 
 
+def _diffs(replica, view: str) -> dict:
+    statuses = replica.repository_statuses or []
+    repos = repository_diffs(statuses)  # one line budget for the whole page
+    changed = {repo.repository for repo in repos}
+    return {
+        "diffs": [{"repo": repo, "html": render_diff(repo, view=view)} for repo in repos],
+        "unchanged": [s.repository for s in statuses if s.repository not in changed],
+        "has_statuses": bool(statuses),
+        "file_count": sum(len(repo.files) for repo in repos),
+        "added": sum(repo.added for repo in repos),
+        "removed": sum(repo.removed for repo in repos),
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
 @requires_api_key
-def placeholder(request, replica_id=None):
-    return HttpResponse("Coming soon.")
+async def diffs_panel(request, replica_id):
+    view = "split" if request.GET.get("view") == "split" else "unified"
+    page = await load_replica_page(request, str(replica_id), include="diffs")
+    context = page.context("diffs")
+    context.update(await sync_to_async(_diffs, thread_sensitive=False)(page.replica, view))
+    context.update(view=view, views=VIEWS, panel_url=reverse("replicas:diffs", args=[replica_id]))
+    partial = bool(request.htmx) and request.htmx.target == PARTIAL
+    return render(request, f"{TEMPLATE}#{PARTIAL}" if partial else TEMPLATE, context)
