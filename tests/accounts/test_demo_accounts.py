@@ -16,7 +16,7 @@ def emulator_mode(settings):
     settings.REPLICAS_API_IS_EMULATOR = True
 
 
-def test_creates_admin_and_member_with_the_emulators_demo_keys(db, emulator_mode, capsys):
+def test_creates_admin_and_member_with_the_emulators_demo_keys(db, emulator_mode, emulator, capsys):
     call_command("demo_accounts")
     out = capsys.readouterr().out
     User = get_user_model()
@@ -28,6 +28,8 @@ def test_creates_admin_and_member_with_the_emulators_demo_keys(db, emulator_mode
     assert ApiKey.objects.get(kind=KeyKind.PERSONAL, user=ada).secret() == DEMO_PERSONAL_KEYS[0]
     assert ApiKey.objects.get(kind=KeyKind.PERSONAL, user=grace).secret() == DEMO_PERSONAL_KEYS[1]
     assert ApiKey.objects.get(kind=KeyKind.ORG).secret() == DEMO_ORG_KEY
+    # Checked against the running emulator, as a save from the page would be.
+    assert not ApiKey.objects.filter(verified_at__isnull=True).exists()
     # The keys themselves are never printed.
     assert DEMO_ORG_KEY not in out and DEMO_PERSONAL_KEYS[0] not in out
 

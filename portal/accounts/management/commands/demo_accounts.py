@@ -11,7 +11,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from portal.accounts.keys import Verdict, check_key
 from portal.accounts.models import ApiKey, KeyKind
 from portal.accounts.roles import ADMIN, MEMBER, set_role
 from portal.emulator.config import DEMO_ORG_KEY, DEMO_PERSONAL_KEYS
@@ -38,6 +40,15 @@ DEMO_USERS = [
         "org_key": False,
     },
 ]
+
+
+def _store(key: ApiKey, plaintext: str, added_by) -> None:
+    key.set_secret(plaintext)
+    key.added_by = added_by
+    # `make run` starts the emulator first, so the key can usually be checked as on a save.
+    if check_key(plaintext).verdict is Verdict.ACCEPTED:
+        key.verified_at = timezone.now()
+    key.save()
 
 
 class Command(BaseCommand):
@@ -67,13 +78,9 @@ class Command(BaseCommand):
                     user.save()
                     set_role(user, demo["role"])
                 if not ApiKey.objects.filter(kind=KeyKind.PERSONAL, user=user).exists():
-                    key = ApiKey(kind=KeyKind.PERSONAL, user=user, added_by=user)
-                    key.set_secret(demo["personal_key"])
-                    key.save()
+                    _store(ApiKey(kind=KeyKind.PERSONAL, user=user), demo["personal_key"], user)
                 if demo["org_key"] and not ApiKey.objects.filter(kind=KeyKind.ORG).exists():
-                    key = ApiKey(kind=KeyKind.ORG, added_by=user)
-                    key.set_secret(DEMO_ORG_KEY)
-                    key.save()
+                    _store(ApiKey(kind=KeyKind.ORG), DEMO_ORG_KEY, user)
                 password = (
                     demo["password"]
                     if user.check_password(demo["password"])
