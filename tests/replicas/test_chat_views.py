@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from portal.accounts.models import KeyKind
-from portal.emulator.config import DEMO_PERSONAL_KEYS
-from portal.replica_api import ReplicaAPI
-from tests.accounts.personas import *  # noqa: F403
-from tests.accounts.personas import store_key
+from tests.replicas.conftest import active_replica, seeded
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ada(as_admin, admin, emulator):
-    store_key(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])
-    return as_admin
-
-
-@pytest.fixture
-def upstream(emulator, api_settings):
-    return ReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
-
-
-def active_replica(upstream, name: str) -> str:
-    created = upstream.create_replica({"name": name, "message": "Say hello"})
-    rid = str(created.replica.id)
-    deadline = time.monotonic() + 15
-    while upstream.get_replica(rid).replica.status.value != "active":
-        assert time.monotonic() < deadline, "replica never became active"
-        time.sleep(0.1)
-    return rid
-
-
-def seeded(upstream, status: str):
-    replicas = upstream.list_replicas(status=status, limit=100).replicas
-    assert replicas, f"the emulator seeds a {status} replica"
-    return replicas[0]
 
 
 def test_chat_panel_shows_chats_history_and_composer(ada, upstream):

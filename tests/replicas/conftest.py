@@ -1,0 +1,45 @@
+"""Shared by the replica page tests: Ada signed in with her demo key, an upstream client,
+and helpers to find or make replicas in the emulator."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from portal.accounts.models import KeyKind
+from portal.emulator.config import DEMO_PERSONAL_KEYS
+from portal.replica_api import ReplicaAPI
+from tests.accounts.personas import *  # noqa: F403
+from tests.accounts.personas import store_key
+
+
+@pytest.fixture
+def ada(as_admin, admin, emulator):
+    """The admin, signed in, with Ada's personal demo key stored."""
+    store_key(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])
+    return as_admin
+
+
+@pytest.fixture
+def upstream(emulator, api_settings) -> ReplicaAPI:
+    """A direct client with Ada's key, to set up and check state in the emulator."""
+    return ReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
+
+
+def active_replica(upstream: ReplicaAPI, name: str) -> str:
+    """Create a replica and wait until it is active; returns its id."""
+    created = upstream.create_replica({"name": name, "message": "Say hello"})
+    rid = str(created.replica.id)
+    deadline = time.monotonic() + 15
+    while upstream.get_replica(rid).replica.status.value != "active":
+        assert time.monotonic() < deadline, "replica never became active"
+        time.sleep(0.1)
+    return rid
+
+
+def seeded(upstream: ReplicaAPI, status: str):
+    """A seeded replica in `status`."""
+    replicas = upstream.list_replicas(status=status, limit=100).replicas
+    assert replicas, f"the emulator seeds a {status} replica"
+    return replicas[0]
