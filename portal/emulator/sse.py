@@ -11,6 +11,7 @@ validated against the named spec schema.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -64,11 +65,26 @@ async def _with_heartbeats(
             await aclose()
 
 
+class _EventStreamResponse(StreamingResponse):
+    """Closes its body iterator when done: Starlette leaves it suspended when the client
+    disconnects while a chunk is being sent, and then the source's `finally` (e.g. dropping
+    its subscription) would only run whenever the garbage collector gets to it."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+
+
 def event_stream(
     request: Request, source: AsyncIterator[dict[str, Any]], *, schema: str | None = None
 ) -> StreamingResponse:
     heartbeat_s = request.app.state.store.config.heartbeat_s
-    return StreamingResponse(
+    return _EventStreamResponse(
         _with_heartbeats(request, source, heartbeat_s, schema),
         media_type="text/event-stream",
         headers=HEADERS,

@@ -247,7 +247,7 @@ async def test_closed_streams_are_cleaned_up(emulator):
     rid = create(c)["id"]
     async with Stream(emulator, rid), Stream(emulator, rid):
         assert emulator.control(f"replicas/{rid}")["streams"] == 2
-    await wait_async(lambda: emulator.control(f"replicas/{rid}")["streams"] == 0, timeout=5)
+    await wait_async(lambda: emulator.control(f"replicas/{rid}")["streams"] == 0, timeout=10)
 
 
 async def test_deleting_a_replica_ends_its_streams_and_unknown_ids_are_404(emulator):
