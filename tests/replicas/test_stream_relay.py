@@ -1,0 +1,134 @@
+"""The live relay: one shared upstream per replica, rendered once, resumable, and the portal
+endpoint that streams it to browsers as SSE."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from portal.emulator.config import DEMO_PERSONAL_KEYS
+from portal.replica_api import AsyncReplicaAPI
+from portal.replicas.rendering import ChatStream
+from portal.replicas.streams import Gap, Rendered, StreamHub
+from portal.replicas.views.stream import frames, sse
+from tests.replicas.conftest import active_replica
+
+
+async def next_rendered(sub, timeout=10.0) -> Rendered:
+    while True:
+        item = await sub.get(timeout)
+        assert item is not None, "no event in time"
+        if isinstance(item, Rendered):
+            return item
+
+
+async def until_type(sub, event_type: str, timeout=15.0) -> list[Rendered]:
+    seen = []
+    async with asyncio.timeout(timeout):
+        while True:
+            item = await next_rendered(sub, timeout)
+            seen.append(item)
+            if item.type == event_type:
+                return seen
+
+
+@pytest.fixture
+def aada(api_settings):
+    return AsyncReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
+
+
+async def test_viewers_share_one_upstream_and_the_same_rendered_html(upstream, aada):
+    rid = await sync_to_async(active_replica)(upstream, "relay-share")
+    chat = (await aada.list_replica_chats(rid)).chats[0]
+    hub = StreamHub(grace_seconds=0)
+    renderer = lambda: ChatStream().feed_html  # noqa: E731
+    async with (
+        hub.subscribe(rid, aada, renderer=renderer) as one,
+        hub.subscribe(rid, aada, renderer=renderer) as two,
+    ):
+        assert hub.stats() == {"upstreams": 1, "viewers": 2, "opened": 1}
+        await asyncio.sleep(0.3)  # the upstream is connected
+        await aada.send_replica_message(rid, {"message": "hello there", "chat_id": chat.id})
+        got_one = await until_type(one, "chat.turn.completed")
+        got_two = await until_type(two, "chat.turn.completed")
+    assert [r.id for r in got_one] == [r.id for r in got_two]
+    assert [r.html for r in got_one] == [r.html for r in got_two]
+    deltas = [r for r in got_one if r.type == "chat.turn.delta"]
+    assert len(deltas) > 3, "the agent's reply arrives in pieces"
+    assert any("hx-swap-oob" in r.html for r in deltas)
+    assert hub.stats()["upstreams"] == 0, "closed when the last viewer left"
+
+
+async def test_resume_after_an_event_id_replays_only_what_followed(upstream, aada):
+    rid = await sync_to_async(active_replica)(upstream, "relay-resume")
+    chat = (await aada.list_replica_chats(rid)).chats[0]
+    hub = StreamHub(grace_seconds=30)
+    async with hub.subscribe(rid, aada) as first:
+        await asyncio.sleep(0.3)
+        await aada.send_replica_message(rid, {"message": "resume me", "chat_id": chat.id})
+        seen = await until_type(first, "chat.turn.completed")
+    middle = seen[len(seen) // 2]
+    async with hub.subscribe(rid, aada, last_event_id=middle.id) as again:
+        replayed = []
+        while (item := await again.get(0.2)) is not None:
+            replayed.append(item)
+    expected = [r.id for r in seen[len(seen) // 2 + 1 :]]
+    ids = [r.id for r in replayed]
+    assert ids[: len(expected)] == expected  # what followed, in order (and later events after)
+    assert not {r.id for r in seen[: len(seen) // 2 + 1]} & set(ids)  # nothing twice
+
+
+async def test_unknown_event_id_means_a_gap_to_fill_from_history(upstream, aada):
+    rid = await sync_to_async(active_replica)(upstream, "relay-gap")
+    hub = StreamHub(grace_seconds=0)
+    async with hub.subscribe(rid, aada, last_event_id="from-another-process") as sub:
+        item = await sub.get(2)
+    assert isinstance(item, Gap)
+
+
+def test_frames_on_the_wire():
+    rendered = Rendered("ev-9", "chat.turn.started", "c1", "<div hx-swap-oob='x'>a\nb</div>")
+    wire = "".join(frames(rendered))
+    assert wire.startswith(
+        "id: ev-9\nevent: message\ndata: <div hx-swap-oob='x'>a\ndata: b</div>\n\n"
+    )
+    assert "event: queue\ndata: c1\n\n" in wire
+    assert sse("reload", "") == "event: reload\ndata: \n\n"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_portal_endpoint_streams_html_fragments(upstream, aada, admin, settings):
+    from django.test import AsyncClient
+
+    from portal.accounts.models import KeyKind
+    from tests.accounts.personas import store_key
+
+    await sync_to_async(store_key)(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])
+    rid = await sync_to_async(active_replica)(upstream, "relay-endpoint")
+    chat = (await aada.list_replica_chats(rid)).chats[0]
+    client = AsyncClient()
+    await client.aforce_login(admin)
+    response = await client.get(f"/replicas/{rid}/events/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"] == "no-cache"
+    body = ""
+    content = response.streaming_content.__aiter__()
+    body += (await anext(content)).decode()
+    assert "stream-live" in body
+    await aada.send_replica_message(rid, {"message": "stream to the portal", "chat_id": chat.id})
+    async with asyncio.timeout(15):
+        while "chat.turn.completed" not in body and "Completed" not in body:
+            body += (await anext(content)).decode()
+    await content.aclose()
+    assert "event: message" in body and "hx-swap-oob" in body
+    assert "event: queue" in body
+    assert DEMO_PERSONAL_KEYS[0] not in body
+
+
+@pytest.mark.django_db
+def test_portal_endpoint_refuses_anonymous_and_unknown(client, ada):
+    assert client.get("/replicas/00000000-0000-4000-8000-000000000000/events/").status_code == 403
+    assert ada.get("/replicas/00000000-0000-4000-8000-000000000000/events/").status_code == 404
