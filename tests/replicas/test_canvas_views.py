@@ -56,6 +56,12 @@ def _named(showcase, suffix: str):
     return next(i for i in showcase["items"] if i.filename.endswith(suffix))
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The personas get passwords; PBKDF2's deliberate slowness costs a second per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def client(as_admin, admin, emulator):
     store_key(admin, KeyKind.PERSONAL, PERSONAL_KEY)  # noqa: F405
