@@ -9,12 +9,13 @@ from __future__ import annotations
 from . import errors, models, types
 from .client import AsyncReplicaAPI, ReplicaAPI
 from .operations import API_VERSION_NON_BLOCKING
-from .sse import Reconnecting, StreamEvent
+from .sse import Reconnected, Reconnecting, StreamEvent
 from .transport import Settings, close_pools
 
 __all__ = [
     "API_VERSION_NON_BLOCKING",
     "AsyncReplicaAPI",
+    "Reconnected",
     "Reconnecting",
     "ReplicaAPI",
     "Settings",

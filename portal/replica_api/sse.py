@@ -51,6 +51,14 @@ class Reconnecting:
     error: errors.ReplicaAPIError
 
 
+@dataclass(frozen=True)
+class Reconnected:
+    """Yielded when a stream is open again after `Reconnecting`: the relay is live again."""
+
+    attempt: int
+
+
+_OPEN = object()  # internal: the connection is open and the stream has started
 _engine_event = TypeAdapter(models.EngineEvent)
 
 
@@ -83,7 +91,7 @@ def _to_event(sse_id: str | None, sse_event: str, raw: str, typed: bool) -> Stre
 
 async def _read_once(
     settings: Settings, api_key: str, call: Call, typed: bool, last_event_id: str | None
-) -> AsyncIterator[StreamEvent]:
+) -> AsyncIterator[Any]:
     pool = async_pool(settings)
     headers = request_headers(
         api_key, {**call.headers, "Accept": "text/event-stream"}, call.authenticated
@@ -108,6 +116,7 @@ async def _read_once(
             raise errors.InvalidResponse(
                 "Expected an event stream.", status=response.status_code, operation=call.operation
             )
+        yield _OPEN
         async for sse in source.aiter_sse():
             event = _to_event(sse.id, sse.event, sse.data, typed)
             if event is not None:
@@ -124,8 +133,9 @@ async def stream_events(
     last_event_id: str | None = None,
     max_attempts: int | None = None,
     max_backoff: float = 30.0,
-) -> AsyncIterator[StreamEvent | Reconnecting]:
-    """Yield events; on a drop, yield `Reconnecting` and resume from the last event id.
+) -> AsyncIterator[StreamEvent | Reconnecting | Reconnected]:
+    """Yield events; on a drop, yield `Reconnecting` and resume from the last event id
+    (then `Reconnected` once the stream is open again).
 
     Errors that a retry cannot fix (400/401/403/404/409) are raised at once. A stream the
     server closes cleanly is treated as a drop too when `reconnect` is on (the replica
@@ -135,7 +145,11 @@ async def stream_events(
     while True:
         try:
             async for event in _read_once(settings, api_key, call, typed, last_event_id):
-                attempt = 0
+                if event is _OPEN:
+                    if attempt:
+                        yield Reconnected(attempt)
+                    attempt = 0
+                    continue
                 if event.id:
                     last_event_id = event.id
                 yield event

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.replica_api import AsyncReplicaAPI, Reconnecting, StreamEvent, errors
+from portal.replica_api import AsyncReplicaAPI, Reconnected, Reconnecting, StreamEvent, errors
 
 log = logging.getLogger("portal.replicas.streams")
 
@@ -131,8 +131,8 @@ class _Upstream:
             async for item in self.api.stream_replica_events(
                 self.replica_id, last_event_id=last_id
             ):
-                if isinstance(item, Reconnecting):
-                    self.reconnecting = True
+                if isinstance(item, Reconnecting | Reconnected):
+                    self.reconnecting = isinstance(item, Reconnecting)
                     self.broadcast(item)
                     continue
                 self.reconnecting = False

@@ -8,7 +8,15 @@ import httpx
 import pytest
 import respx
 
-from portal.replica_api import AsyncReplicaAPI, Reconnecting, Settings, StreamEvent, errors, models
+from portal.replica_api import (
+    AsyncReplicaAPI,
+    Reconnected,
+    Reconnecting,
+    Settings,
+    StreamEvent,
+    errors,
+    models,
+)
 
 BASE = "https://replica.test"
 SETTINGS = Settings(base_url=BASE, backoff_base=0.001)
@@ -96,9 +104,10 @@ async def test_dropped_stream_reconnects_with_last_event_id():
         ]
     )
     api = AsyncReplicaAPI("k", settings=SETTINGS)
-    items = await collect(api.stream_replica_events("r1"), 4)
-    assert [type(i) for i in items] == [StreamEvent, StreamEvent, Reconnecting, StreamEvent]
-    assert items[3].id == "ev-3"
+    items = await collect(api.stream_replica_events("r1"), 5)
+    kinds = [type(i) for i in items]
+    assert kinds == [StreamEvent, StreamEvent, Reconnecting, Reconnected, StreamEvent]
+    assert items[4].id == "ev-3"
     assert "last-event-id" not in route.calls[0].request.headers
     assert route.calls[1].request.headers["last-event-id"] == "ev-2"
     assert route.calls[1].request.headers["authorization"] == "Bearer k"
@@ -110,9 +119,10 @@ async def test_reconnects_through_503_but_not_through_401():
         side_effect=[httpx.Response(503, json={"error": "busy"}), stream_response(sse(event(1)))]
     )
     api = AsyncReplicaAPI("k", settings=SETTINGS)
-    items = await collect(api.stream_replica_events("r1"), 2)
+    items = await collect(api.stream_replica_events("r1"), 3)
     assert isinstance(items[0], Reconnecting) and items[0].error.status == 503
-    assert items[1].id == "ev-1"
+    assert isinstance(items[1], Reconnected)
+    assert items[2].id == "ev-1"
 
     respx.get(f"{BASE}/v1/replica/r2/events").mock(
         return_value=httpx.Response(401, json={"error": "bad key"})

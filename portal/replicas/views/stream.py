@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET
 
 from portal.accounts.acting import NoUsableKey, async_api_for
 from portal.lib.api_errors import describe
-from portal.replica_api import Reconnecting, errors
+from portal.replica_api import Reconnected, Reconnecting, errors
 from portal.replicas.rendering import ChatStream
 from portal.replicas.streams import Closed, Gap, Rendered, hub
 
@@ -78,6 +78,9 @@ def frames(item) -> list[str]:
         return out
     if isinstance(item, Reconnecting):
         return [sse("message", status_fragment("reconnecting", "reconnecting…"))]
+    if isinstance(item, Reconnected):
+        # Back: events missed while down were replayed upstream (Last-Event-ID).
+        return [sse("message", status_fragment("live", "live"))]
     if isinstance(item, Gap):
         return [sse("reload", item.reason)]
     if isinstance(item, Closed):
