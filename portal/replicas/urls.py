@@ -8,8 +8,11 @@ app_name = "replicas"
 
 urlpatterns = [
     # List and create (list.py, create.py).
-    path("replicas/", list.placeholder, name="list"),
-    path("replicas/new/", create.placeholder, name="create"),
+    path("replicas/", list.replica_list, name="list"),
+    path("replicas/results/", list.list_results, name="list_results"),
+    path("replicas/new/", create.create_replica, name="create"),
+    path("replicas/new/check-name/", create.check_name, name="check_name"),
+    path("replicas/new/agent-fields/", create.agent_fields, name="agent_fields"),
     # Detail page: header + actions (detail.py); the default panel is the chat (chat.py).
     path("replicas/<uuid:replica_id>/", chat.chat_panel, name="detail"),
     path("replicas/<uuid:replica_id>/header/", detail.header, name="header"),
