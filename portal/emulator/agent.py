@@ -787,7 +787,7 @@ def history_event(provider: str, agent_event: dict, is_user: bool) -> dict:
     return {"timestamp": agent_event["timestamp"], "type": outer, "payload": agent_event}
 
 
-def new_context(replica: Replica, chat: Chat, msg: QueuedMessage) -> TurnContext:
+def new_context(chat: Chat, msg: QueuedMessage) -> TurnContext:
     model = msg.options.get("model") or chat.model or DEFAULT_MODELS[chat.provider]
     prefix = {
         "claude": "msg_",
@@ -846,7 +846,7 @@ def apply_plan(replica: Replica, plan: TurnPlan, at: datetime) -> list[str]:
 def synthesize_turn(replica: Replica, chat: Chat, msg: QueuedMessage, start: datetime) -> datetime:
     """Write a whole turn into the chat's history at once (for seed data); returns its end."""
     plan = plan_turn(replica, chat, msg)
-    ctx = new_context(replica, chat, msg)
+    ctx = new_context(chat, msg)
     at = start
     record_sender(chat, msg, at)
     for step in plan.steps:
@@ -946,7 +946,7 @@ async def run_turn(rs: ReplicaStore, replica: Replica, chat: Chat, msg: QueuedMe
     replica.emit("engine.status.changed", {"status": replica.status_snapshot()})
     record_sender(chat, msg, now())
     plan = plan_turn(replica, chat, msg)
-    ctx = new_context(replica, chat, msg)
+    ctx = new_context(chat, msg)
     for step in plan.steps:
         for event_type, payload in encode(ctx, step):
             event = {"timestamp": iso(now()), "type": event_type, "payload": payload}
@@ -1181,7 +1181,7 @@ def parse_modes(message: str, flags: dict) -> tuple[str, dict]:
     return (text if text != message.lstrip() else message), modes
 
 
-def provider_options(replica: Replica, chat: Chat, options: dict[str, Any]) -> dict[str, Any]:
+def provider_options(chat: Chat, options: dict[str, Any]) -> dict[str, Any]:
     """Drop flags the provider can't use (goal mode is Codex-only)."""
     out = {k: v for k, v in options.items() if v not in (None, False, [], "")}
     if chat.provider != "codex":

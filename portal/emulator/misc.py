@@ -404,7 +404,7 @@ def _port(request: Request) -> int:
     return int(raw)
 
 
-def _remove_preview(store: Store, replica: Any, port: int) -> JSONResponse:
+def _remove_preview(replica: Any, port: int) -> JSONResponse:
     if replica.status == "sleeping":
         raise ApiError(409, "Workspace is sleeping", "Wake it before changing previews.")
     if replica.status == "error":
@@ -425,7 +425,7 @@ async def delete_workspace_preview(request: Request) -> JSONResponse:
     replica = store.replicas.find(workspace_id.lower())
     if replica is None:
         raise ApiError(404, "Workspace not found", None)
-    return _remove_preview(store, replica, port)
+    return _remove_preview(replica, port)
 
 
 async def delete_agent_preview(request: Request) -> JSONResponse:
@@ -450,7 +450,7 @@ async def delete_agent_preview(request: Request) -> JSONResponse:
     port = _port(request)
     if replica is None:
         raise ApiError(404, "Workspace not found", None)
-    return _remove_preview(store, replica, port)
+    return _remove_preview(replica, port)
 
 
 routes = [
@@ -477,6 +477,3 @@ def init(store: Store) -> None:
 
 def seed(store: Store) -> None:
     pass  # repositories and history are created in init(), before the other areas seed
-
-
-__all__ = ["MiscStore", "repository_uuid", "parse_multipart", "json_body"]

@@ -37,7 +37,6 @@ from . import agent, webhooks
 from .http import ApiError, iso, json_body, json_object, new_id, now, ok, query_int
 from .replica_state import (
     CANVAS_CAP,
-    DEFAULT_MODELS,
     ENGINE_VERSION,
     Chat,
     QueuedMessage,
@@ -402,7 +401,7 @@ def create_replica_internal(
                     message=text,
                     queued_at=now(),
                     sender=options.get("sender"),
-                    options=agent.provider_options(replica, chat, msg_options),
+                    options=agent.provider_options(chat, msg_options),
                 ),
             )
         )
@@ -596,9 +595,7 @@ async def wake_replica(request: Request) -> JSONResponse:
 # --- messages and chats --------------------------------------------------------------------
 
 
-def _pick_chat(
-    rs: ReplicaStore, replica: Replica, chat_id: str | None, provider: str | None
-) -> Chat:
+def _pick_chat(replica: Replica, chat_id: str | None, provider: str | None) -> Chat:
     if chat_id:
         chat = _chat_or_404(replica, chat_id)
         if provider and provider != chat.provider:
@@ -630,9 +627,8 @@ async def send_message(request: Request) -> JSONResponse:
     check(body, SEND_MESSAGE)
     waking = _engine_gate(rs, replica, preparing_409=True)
     text, modes = _message_text(body["message"], body)
-    chat = _pick_chat(rs, replica, body.get("chat_id"), body.get("coding_agent"))
+    chat = _pick_chat(replica, body.get("chat_id"), body.get("coding_agent"))
     options = agent.provider_options(
-        replica,
         chat,
         {
             "model": body.get("model"),
@@ -1040,7 +1036,6 @@ def _workspace_message(
     if body.get("submittedAt"):
         queued_at = parse_datetime(body["submittedAt"]) or queued_at
     options = agent.provider_options(
-        replica,
         chat,
         {
             "model": body.get("model"),
@@ -1289,13 +1284,3 @@ async def startup(store: Store) -> None:
 
 async def shutdown(store: Store) -> None:
     await store.replicas.shutdown()
-
-
-__all__ = [
-    "DEFAULT_MODELS",
-    "build_replica",
-    "create_replica_internal",
-    "resolve_workspace_source",
-    "routes",
-    "control_routes",
-]
