@@ -171,11 +171,11 @@ class Servers:
             "from portal.accounts.models import ApiKey, KeyKind;"
             "U=get_user_model(); u,_=U.objects.get_or_create(username='bench');"
             "u.set_password('bench-password-123'); u.save();"
-            "k=ApiKey(kind=KeyKind.PERSONAL,user=u,added_by=u); k.set_secret({!r}); k.save();"
+            f"k=ApiKey(kind=KeyKind.PERSONAL,user=u,added_by=u); k.set_secret({KEY!r}); k.save();"
             "s=SessionStore(); s[SESSION_KEY]=str(u.pk);"
             "s[BACKEND_SESSION_KEY]='django.contrib.auth.backends.ModelBackend';"
             "s[HASH_SESSION_KEY]=u.get_session_auth_hash(); s.create(); print(s.session_key)"
-        ).format(KEY)
+        )
         out = subprocess.run(
             [sys.executable, "-c", code], cwd=ROOT, env=self.env, capture_output=True, text=True
         )
