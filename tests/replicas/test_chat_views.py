@@ -168,3 +168,33 @@ def test_member_without_key_is_sent_to_add_key_page(as_member, upstream):
     response = as_member.get(f"/replicas/{replica.id}/")
     assert response.status_code == 302
     assert "/account/keys/needed/" in response["Location"]
+
+
+def test_header_poll_reloads_the_page_when_the_status_moves_on(ada, upstream, emulator):
+    rid = active_replica(upstream, "header-poll")
+    emulator.control(f"replicas/{rid}/state", {"status": "preparing", "hold": True})
+    page = ada.get(f"/replicas/{rid}/")
+    assert f'data-poll-url="/replicas/{rid}/header/?was=preparing"' in page.content.decode()
+    hx = {"HX-Request": "true"}
+    still = ada.get(f"/replicas/{rid}/header/?was=preparing", headers=hx)
+    assert "HX-Refresh" not in still
+    assert 'id="replica-header"' in still.content.decode()
+    emulator.control(f"replicas/{rid}/state", {"status": "active"})
+    moved = ada.get(f"/replicas/{rid}/header/?was=preparing", headers=hx)
+    assert moved["HX-Refresh"] == "true"
+
+
+def test_replica_actions_sleep_wake_archive_delete(ada, upstream):
+    rid = active_replica(upstream, "actions-test")
+    hx = {"HX-Request": "true"}
+    response = ada.post(f"/replicas/{rid}/sleep/", headers=hx)
+    assert response.status_code == 200 and 'id="replica-header"' in response.content.decode()
+    assert upstream.get_replica(rid).replica.status.value == "sleeping"
+    response = ada.post(f"/replicas/{rid}/wake/")
+    assert response.status_code == 302
+    response = ada.get(f"/replicas/{rid}/delete/")
+    assert "Delete actions-test?" in response.content.decode()
+    response = ada.post(f"/replicas/{rid}/delete/")
+    assert response.status_code == 302 and response["Location"] == "/replicas/"
+    again = ada.post(f"/replicas/{rid}/delete/")  # idempotent
+    assert again.status_code in (302, 404)

@@ -7,6 +7,7 @@ import contextlib
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from portal.accounts.acting import api_for, requires_api_key
 from portal.replica_api import errors
@@ -30,7 +31,14 @@ def _after_action(request, replica_id, done: str):
 @requires_api_key
 @require_GET
 def header(request, replica_id):
-    return _header(request, replica_id)
+    """The header, polled while the replica is preparing or waking. When the status has
+    moved on (`?was=` differs), the whole page reloads: the panels depend on it."""
+    was = request.GET.get("was")
+    replica = api_for(request).get_replica(str(replica_id)).replica
+    context = header_context(replica)
+    if was and request.htmx and context["status"] != was:
+        return HttpResponseClientRefresh()
+    return render(request, "replicas/detail_base.html#replica-header", context)
 
 
 @requires_api_key
