@@ -39,6 +39,9 @@ test: install browsers ## lint, then the whole suite (SQLite; again on PostgreSQ
 		DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -m "django_db or not browser" -p no:cacheprovider -q; \
 	fi
 
+bench: install ## speed and memory: detail-page latency and SSE fan-out up to 1000 viewers
+	$(PY) scripts/bench.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
