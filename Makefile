@@ -36,7 +36,7 @@ test: install browsers ## lint, then the whole suite (SQLite; again on PostgreSQ
 	$(PY) -m pytest
 	@if $(PY) scripts/pg_available.py; then \
 		echo "PostgreSQL answers on 127.0.0.1:5432: running the database tests on it"; \
-		DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -m "django_db or not browser" -p no:cacheprovider -q; \
+		DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -m "not browser" -p no:cacheprovider -q; \
 	fi
 
 bench: install ## speed and memory: detail-page latency and SSE fan-out up to 1000 viewers
