@@ -125,6 +125,19 @@ def check_image(upload) -> Image:
     )
 
 
+class KeptImagesWidget(forms.CheckboxSelectMultiple):
+    """Checkboxes, one per kept image. `input_type` isn't "checkbox" because
+    templates/forms/field.html renders a widget of that type as one lone box (label after)
+    and skips it in the multiple-choice case; the options are still type="checkbox"."""
+
+    input_type = "checkbox-list"
+
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["type"] = "checkbox"
+        return option
+
+
 class KeptImagesField(forms.MultipleChoiceField):
     """Ids of images kept from a failed try; ids no longer kept are dropped, not errors."""
 
@@ -204,7 +217,7 @@ class CreateReplicaForm(forms.Form):
     keep_images = KeptImagesField(
         required=False,
         label="Images kept from your last try",
-        widget=forms.CheckboxSelectMultiple,
+        widget=KeptImagesWidget,
         help_text="Untick one to leave it out.",
     )
     coding_agent = forms.ChoiceField(
