@@ -243,6 +243,25 @@ def test_media_are_inline_from_the_media_url_with_their_sniffed_type(
     assert download.content == expected
 
 
+def test_media_honour_single_byte_ranges(client, showcase, org_api):
+    rid = showcase["id"]
+    item = _named(showcase, ".wav")
+    url = item_url(rid, item.filename, "replicas:canvas_file")
+    full = base64.b64decode(org_api.get_replica_canvas_item(rid, item.filename).base64)
+    size = len(full)
+    assert client.get(url)["Accept-Ranges"] == "bytes"
+    first = client.get(url, headers={"Range": "bytes=0-99"})
+    assert first.status_code == 206 and first.content == full[:100]
+    assert first["Content-Range"] == f"bytes 0-99/{size}" and first["Content-Length"] == "100"
+    assert first["Content-Type"] == "audio/wav" and first["X-Content-Type-Options"] == "nosniff"
+    assert client.get(url, headers={"Range": "bytes=-10"}).content == full[-10:]
+    assert client.get(url, headers={"Range": "bytes=100-"}).content == full[100:]
+    beyond = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{size}"
+    several = client.get(url, headers={"Range": "bytes=0-1,5-6"})
+    assert several.status_code == 200 and several.content == full
+
+
 def test_other_kinds_are_offered_as_a_download(client, showcase, org_api):
     rid = showcase["id"]
     csv = _named(showcase, ".csv")
@@ -432,6 +451,23 @@ def test_the_panel_works_with_the_database_off_limits_to_async_code(client, show
         client.get(item_url(showcase["id"], png.filename, "replicas:canvas_file")).status_code
         == 200
     )
+
+
+def test_the_item_page_asks_the_api_concurrently(client, showcase, emulator):
+    rid = showcase["id"]
+    md = showcase["by_kind"]["markdown"][0]
+    url = item_url(rid, md.filename)
+    assert client.get(url).status_code == 200  # warm: templates, lexers
+    emulator.control("config", {"latency_ms": 400})
+    try:
+        start = time.monotonic()
+        response = client.get(url)
+        elapsed = time.monotonic() - start
+    finally:
+        emulator.control("config", {"latency_ms": 0})
+    assert response.status_code == 200
+    # getReplica, the list and the item: one after another would take at least 1.2 s.
+    assert elapsed < 1.0, f"{elapsed:.2f} s"
 
 
 # --- who may look --------------------------------------------------------------------------

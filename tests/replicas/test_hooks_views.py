@@ -171,6 +171,20 @@ def test_the_panel_works_with_the_database_off_limits_to_async_code(client, logg
     assert client.get(hooks_url(logged["id"])).status_code == 200
 
 
+def test_hooks_and_the_header_are_fetched_concurrently(client, logged, emulator):
+    url = hooks_url(logged["id"])
+    assert client.get(url).status_code == 200
+    emulator.control("config", {"latency_ms": 400})
+    try:
+        start = time.monotonic()
+        response = client.get(url)
+        elapsed = time.monotonic() - start
+    finally:
+        emulator.control("config", {"latency_ms": 0})
+    assert response.status_code == 200
+    assert elapsed < 0.75, f"{elapsed:.2f} s"  # one after the other: at least 0.8 s
+
+
 def test_an_unknown_replica_is_a_404(client):
     assert client.get(hooks_url(str(uuid.uuid4()))).status_code == 404
 

@@ -17,6 +17,8 @@ A sleeping, archived or failed workspace can't be read: the panel says so instea
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -144,15 +146,48 @@ async def canvas_frame(request, replica_id, filename):
     return response
 
 
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The inclusive (start, end) of a single `Range: bytes=` request; None for the whole body
+    (no header, several ranges, or a form we don't serve). ValueError when unsatisfiable."""
+    match = _RANGE.fullmatch((header or "").strip())
+    if not match or match[1] == match[2] == "":
+        return None
+    if match[1] == "":  # a suffix: the last N bytes
+        start, end = max(0, size - int(match[2])), size - 1
+    else:
+        start = int(match[1])
+        end = min(int(match[2]), size - 1) if match[2] else size - 1
+    if start >= size or start > end:
+        raise ValueError("unsatisfiable range")
+    return start, end
+
+
 @require_GET
 @requires_api_key
 async def canvas_file(request, replica_id, filename, download=False):
-    """An item's bytes: media inline as their sniffed type; the rest as an attachment."""
+    """An item's bytes: media inline as their sniffed type; the rest as an attachment.
+
+    Single byte ranges are honoured (Safari won't play a video from a server without them)."""
     binary = canvas_binary(await _fetch_item(request, replica_id, filename), download=download)
     if binary is None:
         raise Http404("This canvas item has no content to serve (it may be over the size cap).")
-    response = HttpResponse(binary.body, content_type=binary.content_type)
+    size = len(binary.body)
+    try:
+        span = _byte_range(request.headers.get("Range"), size)
+    except ValueError:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    body = binary.body if span is None else binary.body[span[0] : span[1] + 1]
+    response = HttpResponse(body, content_type=binary.content_type, status=206 if span else 200)
     for header, value in binary.headers.items():
         response[header] = value
+    if span:
+        response["Content-Range"] = f"bytes {span[0]}-{span[1]}/{size}"
+        response["Content-Length"] = str(len(body))
+    response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, no-cache"
     return response
