@@ -24,6 +24,7 @@ from tests.accounts.personas import store_key
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
+HX_FORM = {**HX, "HX-Target": "create-form"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
 GIF = b"GIF89a" + b"\x00" * 32
 DETAIL = re.compile(r"^/replicas/([0-9a-f-]{36})/$")
@@ -352,8 +353,13 @@ def test_the_create_is_in_the_audit_log(creator, create_upstream, sent, admin):
     assert rid in entry.target_id and entry.result == "ok"
 
 
+def test_an_htmx_link_to_the_page_gets_the_whole_page(creator, emulator):
+    body = creator.get("/replicas/new/", headers={**HX, "HX-Target": "main"}).content.decode()
+    assert '<main id="main"' in body
+
+
 def test_htmx_submit_redirects_the_whole_page(creator, create_upstream, sent):
-    response = creator.post("/replicas/new/", _form_data(creator, create_upstream), headers=HX)
+    response = creator.post("/replicas/new/", _form_data(creator, create_upstream), headers=HX_FORM)
     assert response.status_code == 200
     assert DETAIL.match(response["HX-Redirect"])
 
@@ -374,7 +380,7 @@ def _replicas_named(upstream, name) -> list[str]:
 def test_double_submit_creates_one_replica(creator, create_upstream, sent):
     data = _form_data(creator, create_upstream)
     first = creator.post("/replicas/new/", data)
-    second = creator.post("/replicas/new/", data, headers=HX)
+    second = creator.post("/replicas/new/", data, headers=HX_FORM)
     assert first.status_code == 302
     assert second["HX-Redirect"] == first["Location"]
     assert len(sent) == 1
@@ -519,7 +525,7 @@ def test_server_errors_and_unreachable_keep_the_form(
 
 def test_htmx_failed_create_answers_the_form_partial(creator, create_upstream, sent):
     data = _form_data(creator, create_upstream, message="/goal")
-    response = creator.post("/replicas/new/", data, headers=HX)
+    response = creator.post("/replicas/new/", data, headers=HX_FORM)
     assert response.status_code == 200
     body = response.content.decode()
     assert body.strip().startswith('<form id="create-form"')

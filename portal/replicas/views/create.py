@@ -59,7 +59,7 @@ async def _environments(api) -> list[tuple[str, str]]:
 
 def _render(request, form: CreateReplicaForm, problem: Problem | None = None):
     context = {"form": form, "problem": problem, "sizes": choices.SIZES}
-    if request.htmx:
+    if request.htmx and request.htmx.target == "create-form":
         return render(request, f"{TEMPLATE}#create-form", context)
     return render(request, TEMPLATE, context)
 
