@@ -48,6 +48,8 @@ def test_open_a_markdown_canvas_item_the_html_item_and_a_diff(page, admin, emula
     page.goto(f"/replicas/{rid}/")
     page.locator("nav.tabs").get_by_role("link", name="Canvas").click()
     expect(page).to_have_url(re.compile(rf"/replicas/{rid}/canvas/$"))
+    # The panel's stylesheet came with the swapped-in panel (htmx leaves <head> alone).
+    expect(page.locator("#canvas")).to_have_css("display", "grid")
     items = page.locator("nav.canvas-index")
     expect(items.get_by_role("link", name=markdown)).to_be_visible()
 
@@ -68,6 +70,13 @@ def test_open_a_markdown_canvas_item_the_html_item_and_a_diff(page, admin, emula
     assert frame.get_attribute("src").endswith(f"/canvas/{html}/frame/")
     expect(page.frame_locator("iframe.canvas-frame").locator("h1")).to_be_visible()
     expect(viewer.locator(".canvas-md")).to_have_count(0)
+
+    # Back restores the Markdown item (htmx asks the server for the whole page).
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"/canvas/{re.escape(markdown)}/$"))
+    expect(page.locator("#canvas-viewer .canvas-md h1").first).to_be_visible()
+    page.go_forward()
+    expect(page.frame_locator("iframe.canvas-frame").locator("h1")).to_be_visible()
 
     # Diffs: files collapsible, toggle split view.
     page.locator("nav.tabs").get_by_role("link", name="Diffs").click()

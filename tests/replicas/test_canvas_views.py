@@ -13,7 +13,9 @@ import time
 import uuid
 from urllib.parse import quote
 
+import httpx
 import pytest
+import respx
 from django.urls import reverse
 
 from portal.accounts.models import KeyKind
@@ -439,6 +441,37 @@ def test_an_unreadable_workspace_says_canvas_is_unavailable(
             assert "reload the canvas" in body
     partial = client.get(reverse("replicas:canvas", args=[rid]), headers=HTMX)
     assert partial.status_code == 200 and message in partial.content.decode()
+
+
+def test_a_conflict_on_an_active_workspace_offers_to_try_again(client, showcase, settings):
+    rid = showcase["id"]
+    conflict = httpx.Response(
+        409, json={"error": "Workspace is still preparing", "details": "Retry shortly."}
+    )
+    with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=True) as mock:
+        mock.get(f"/v1/replica/{rid}/canvas").mock(return_value=conflict)
+        mock.route().pass_through()
+        response = client.get(reverse("replicas:canvas", args=[rid]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The canvas can't be read right now" in body and "Workspace is still preparing" in body
+    assert "Try again</a>" in body
+
+
+def test_an_api_failure_is_a_friendly_page_or_banner(client, showcase, settings):
+    rid = showcase["id"]
+    md = showcase["by_kind"]["markdown"][0]
+    failure = httpx.Response(500, json={"error": "Engine unreachable", "details": None})
+    with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=True) as mock:
+        mock.get(url__regex=rf"/v1/replica/{rid}/canvas/.+").mock(return_value=failure)
+        mock.route().pass_through()
+        page = client.get(item_url(rid, md.filename))
+        banner = client.get(item_url(rid, md.filename), headers=HTMX)
+        raw = client.get(item_url(rid, md.filename, "replicas:canvas_download"))
+    assert page.status_code >= 500 and page.status_code != 500
+    assert "Engine unreachable" in page.content.decode()
+    assert banner.status_code == 200 and banner["HX-Retarget"] == "#api-error"
+    assert raw.status_code == page.status_code
 
 
 def test_the_panel_works_with_the_database_off_limits_to_async_code(client, showcase, monkeypatch):

@@ -7,7 +7,9 @@ import re
 import time
 import uuid
 
+import httpx
 import pytest
+import respx
 from django.urls import reverse
 
 from portal.accounts.models import KeyKind
@@ -166,6 +168,20 @@ def test_an_unreadable_workspace_says_hooks_are_unavailable(
     assert ("Wake</button>" in body) == (state == "sleeping")
 
 
+def test_a_conflict_on_an_active_workspace_says_to_try_later(client, logged, settings):
+    rid = logged["id"]
+    conflict = httpx.Response(
+        409, json={"error": "Workspace is still preparing", "details": "Retry shortly."}
+    )
+    with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=True) as mock:
+        mock.get(f"/v1/replica/{rid}/hooks").mock(return_value=conflict)
+        mock.route().pass_through()
+        response = client.get(hooks_url(rid))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Hook logs can't be read right now" in body and "Workspace is still preparing" in body
+
+
 def test_the_panel_works_with_the_database_off_limits_to_async_code(client, logged, monkeypatch):
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     assert client.get(hooks_url(logged["id"])).status_code == 200
@@ -183,6 +199,13 @@ def test_hooks_and_the_header_are_fetched_concurrently(client, logged, emulator)
         emulator.control("config", {"latency_ms": 0})
     assert response.status_code == 200
     assert elapsed < 0.75, f"{elapsed:.2f} s"  # one after the other: at least 0.8 s
+
+
+def test_an_htmx_tab_switch_gets_the_whole_page(client, logged):
+    # The tab bar swaps #main out of the full page (hx-select="#main").
+    headers = {"HX-Request": "true", "HX-Target": "main"}
+    body = client.get(hooks_url(logged["id"]), headers=headers).content.decode()
+    assert 'id="main"' in body and 'id="hooks"' in body and 'id="replica-header"' in body
 
 
 def test_an_unknown_replica_is_a_404(client):
