@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from asgiref.sync import sync_to_async
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -68,7 +69,13 @@ def _urls(replica_id: str, filename: str) -> dict[str, str]:
     }
 
 
-def _render(request, page, replica_id: str, filename: str | None = None):
+def _item_html(item, replica_id: str, filename: str):
+    return render_canvas_item(
+        present_canvas_item(item), data_urls=False, **_urls(replica_id, filename)
+    )
+
+
+def _render(request, page, replica_id: str, filename: str | None = None, item_html=None):
     context = page.context("canvas")
     listing = page.data.get("canvas")
     context.update(
@@ -78,20 +85,14 @@ def _render(request, page, replica_id: str, filename: str | None = None):
         ),
         selected=filename,
         panel_url=reverse("replicas:canvas", args=[replica_id]),
-        item_html=None,
+        item_html=item_html,
         item_missing=False,
     )
     status = 200
-    if filename is not None and "item" in page.data:
-        item = page.data["item"]
-        if item is None:
-            context["item_missing"] = True
-            # htmx 2 swaps no 4xx: the in-panel request gets the message with a 200.
-            status = 200 if _is_partial(request) else 404
-        else:
-            context["item_html"] = render_canvas_item(
-                present_canvas_item(item), data_urls=False, **_urls(replica_id, filename)
-            )
+    if filename is not None and "item" in page.data and page.data["item"] is None:
+        context["item_missing"] = True
+        # htmx 2 swaps no 4xx: the in-panel request gets the message with a 200.
+        status = 200 if _is_partial(request) else 404
     template = f"{TEMPLATE}#{PARTIAL}" if _is_partial(request) else TEMPLATE
     return render(request, template, context, status=status)
 
@@ -119,7 +120,13 @@ async def canvas_item(request, replica_id, filename):
         canvas=lambda api: api.list_replica_canvas_items(rid),
         item=lambda api: _item_or_none(api, rid, filename),
     )
-    return _render(request, page, rid, filename)
+    item_html = None
+    if page.data.get("item") is not None:
+        # Markdown rendering is CPU work (items reach 5 MB): keep it off the event loop.
+        item_html = await sync_to_async(_item_html, thread_sensitive=False)(
+            page.data["item"], rid, filename
+        )
+    return _render(request, page, rid, filename, item_html)
 
 
 async def _fetch_item(request, replica_id, filename: str):
