@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -105,9 +106,7 @@ def test_stream_drop_reconnects_without_losing_events(
     transcript = page.locator(f"#chat-{chat.id}-transcript")
     expect(transcript).to_contain_text("Keep going through the drop")
     emulator.control(f"replicas/{rid}/drop-streams", {})
-    expect(page.locator(".turn-state[data-state=completed]").first).to_be_visible(
-        timeout=30_000
-    )
+    expect(page.locator(".turn-state[data-state=completed]").first).to_be_visible(timeout=30_000)
     expect(page.locator("#stream-status")).to_have_text("live")
     # What the page shows equals the history read afterwards: nothing lost, nothing twice.
     live_text = " ".join(transcript.inner_text().split())
@@ -125,7 +124,12 @@ def test_queue_reordered_by_drag_and_drop(signed_in_ada, upstream, agent_pace):
     agent_pace(5.0)  # the first message keeps the agent busy while we reorder
     for text in ("working on this", "alpha", "bravo", "charlie"):
         upstream.send_replica_message(rid, {"message": text, "chat_id": chat.id})
-    page.goto(f"/replicas/{rid}/queue/?chat={chat.id}")
+    # Arrive the way a person does: from another panel, through the tabs (htmx swaps #main;
+    # the drag-and-drop script must already be there).
+    page.goto(f"/replicas/{rid}/canvas/")
+    page.locator("nav.tabs").get_by_role("link", name="Queue").click()
+    page.get_by_role("tab", name="Queue").click()
+    expect(page).to_have_url(re.compile(rf"/replicas/{rid}/queue/\?chat={chat.id}$"))
     rows = page.locator(".queue-item")
     expect(rows).to_have_count(3)
     expect(rows.nth(0)).to_contain_text("alpha")

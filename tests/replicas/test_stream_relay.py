@@ -96,6 +96,10 @@ def test_frames_on_the_wire():
     )
     assert "event: queue\ndata: c1\n\n" in wire
     assert sse("reload", "") == "event: reload\ndata: \n\n"
+    # A viewer of another chat gets the id (to resume after it) and the queue nudge only.
+    other = "".join(frames(rendered, chat_id="c2"))
+    assert other == "id: ev-9\n\nevent: queue\ndata: c1\n\n"
+    assert "".join(frames(rendered, chat_id="c1")) == wire
 
 
 @pytest.mark.django_db(transaction=True)

@@ -69,10 +69,18 @@ def status_fragment(state: str, text: str) -> str:
     )
 
 
-def frames(item) -> list[str]:
-    """What one hub item becomes on the wire."""
+def frames(item, chat_id: str | None = None) -> list[str]:
+    """What one hub item becomes on the wire, for a viewer of `chat_id` (None: all chats).
+
+    Another chat's fragments are not sent (that viewer has no element for them), but the
+    event id still is, so a reconnect resumes after it."""
     if isinstance(item, Rendered):
-        out = [sse("message", item.html, item.id)]
+        mine = not (chat_id and item.chat_id and item.chat_id != chat_id)
+        out = []
+        if item.html and mine:
+            out.append(sse("message", item.html, item.id))
+        elif item.id:
+            out.append(f"id: {item.id}\n\n")  # no data: only moves the browser's Last-Event-ID
         if item.type in QUEUE_EVENTS and item.chat_id:
             out.append(sse("queue", item.chat_id))
         return out
@@ -92,7 +100,7 @@ def frames(item) -> list[str]:
     return []
 
 
-async def relay(replica_id: str, api, last_event_id: str | None):
+async def relay(replica_id: str, api, last_event_id: str | None, chat_id: str | None = None):
     stream = hub()
     try:
         async with stream.subscribe(
@@ -105,7 +113,7 @@ async def relay(replica_id: str, api, last_event_id: str | None):
                 if item is None:
                     yield ": ping\n\n"
                     continue
-                for frame in frames(item):
+                for frame in frames(item, chat_id):
                     yield frame
                 if sub.is_last(item):
                     return
@@ -142,7 +150,7 @@ async def events(request, replica_id):
         await sync_to_async(_release_database)()
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("after") or None
     return StreamingHttpResponse(
-        relay(str(replica_id), api, last_event_id),
+        relay(str(replica_id), api, last_event_id, request.GET.get("chat") or None),
         content_type="text/event-stream",
         headers=HEADERS,
     )
