@@ -40,12 +40,16 @@ GRACE_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Rendered:
-    """One upstream event and the HTML its renderer made of it ("" when nothing to show)."""
+    """One upstream event and the HTML its renderer made of it ("" when nothing to show).
+
+    `wire` caches what the relay sends for it (the same bytes for every viewer of a kind),
+    so a thousand viewers cost one encoding, not a thousand."""
 
     id: str | None
     type: str
     chat_id: str | None
     html: str
+    wire: dict[Any, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,17 @@ class Subscription:
             return await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
             return None
+
+    def drain(self, limit: int = 100) -> list[Any]:
+        """Whatever else is already waiting (up to `limit`), without waiting: a viewer
+        that fell a little behind catches up in one write instead of many."""
+        items = []
+        while len(items) < limit:
+            try:
+                items.append(self.queue.get_nowait())
+            except asyncio.QueueEmpty:
+                break
+        return items
 
     def is_last(self, item: Any) -> bool:
         """Whether nothing follows `item` for this viewer."""

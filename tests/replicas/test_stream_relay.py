@@ -90,16 +90,16 @@ async def test_unknown_event_id_means_a_gap_to_fill_from_history(upstream, aada)
 
 def test_frames_on_the_wire():
     rendered = Rendered("ev-9", "chat.turn.started", "c1", "<div hx-swap-oob='x'>a\nb</div>")
-    wire = "".join(frames(rendered))
+    wire = frames(rendered)
     assert wire.startswith(
         "id: ev-9\nevent: message\ndata: <div hx-swap-oob='x'>a\ndata: b</div>\n\n"
     )
     assert "event: queue\ndata: c1\n\n" in wire
     assert sse("reload", "") == "event: reload\ndata: \n\n"
     # A viewer of another chat gets the id (to resume after it) and the queue nudge only.
-    other = "".join(frames(rendered, chat_id="c2"))
+    other = frames(rendered, chat_id="c2")
     assert other == "id: ev-9\n\nevent: queue\ndata: c1\n\n"
-    assert "".join(frames(rendered, chat_id="c1")) == wire
+    assert frames(rendered, chat_id="c1") == wire
 
 
 @pytest.mark.django_db(transaction=True)

@@ -69,35 +69,44 @@ def status_fragment(state: str, text: str) -> str:
     )
 
 
-def frames(item, chat_id: str | None = None) -> list[str]:
+def frames(item, chat_id: str | None = None) -> str:
     """What one hub item becomes on the wire, for a viewer of `chat_id` (None: all chats).
 
     Another chat's fragments are not sent (that viewer has no element for them), but the
     event id still is, so a reconnect resumes after it."""
     if isinstance(item, Rendered):
         mine = not (chat_id and item.chat_id and item.chat_id != chat_id)
-        out = []
+        out = ""
         if item.html and mine:
-            out.append(sse("message", item.html, item.id))
+            out = sse("message", item.html, item.id)
         elif item.id:
-            out.append(f"id: {item.id}\n\n")  # no data: only moves the browser's Last-Event-ID
+            out = f"id: {item.id}\n\n"  # no data: only moves the browser's Last-Event-ID
         if item.type in QUEUE_EVENTS and item.chat_id:
-            out.append(sse("queue", item.chat_id))
+            out += sse("queue", item.chat_id)
         return out
     if isinstance(item, Reconnecting):
-        return [sse("message", status_fragment("reconnecting", "reconnecting…"))]
+        return sse("message", status_fragment("reconnecting", "reconnecting…"))
     if isinstance(item, Reconnected):
         # Back: events missed while down were replayed upstream (Last-Event-ID).
-        return [sse("message", status_fragment("live", "live"))]
+        return sse("message", status_fragment("live", "live"))
     if isinstance(item, Gap):
-        return [sse("reload", item.reason)]
+        return sse("reload", item.reason)
     if isinstance(item, Closed):
         problem = describe(item.error)
-        return [
-            sse("message", status_fragment("closed", f"{problem.title}. {problem.hint}")),
-            sse("close", problem.title),
-        ]
-    return []
+        status = sse("message", status_fragment("closed", f"{problem.title}. {problem.hint}"))
+        return status + sse("close", problem.title)
+    return ""
+
+
+def wire(item, chat_id: str | None) -> bytes:
+    """`frames` as bytes, cached on shared items (same bytes for every viewer of a kind)."""
+    if not isinstance(item, Rendered):
+        return frames(item, chat_id).encode()
+    mine = not (chat_id and item.chat_id and item.chat_id != chat_id)
+    cached = item.wire.get(mine)
+    if cached is None:
+        cached = item.wire[mine] = frames(item, chat_id).encode()
+    return cached
 
 
 async def relay(replica_id: str, api, last_event_id: str | None, chat_id: str | None = None):
@@ -107,15 +116,15 @@ async def relay(replica_id: str, api, last_event_id: str | None, chat_id: str | 
             replica_id, api, last_event_id=last_event_id, renderer=lambda: ChatStream().feed_html
         ) as sub:
             # `retry` sets the browser's reconnect delay; the first status says we're live.
-            yield "retry: 2000\n\n" + sse("message", status_fragment("live", "live"))
+            yield ("retry: 2000\n\n" + sse("message", status_fragment("live", "live"))).encode()
             while True:
                 item = await sub.get(PING_SECONDS)
                 if item is None:
-                    yield ": ping\n\n"
+                    yield b": ping\n\n"
                     continue
-                for frame in frames(item, chat_id):
-                    yield frame
-                if sub.is_last(item):
+                batch = [item, *sub.drain()]
+                yield b"".join(wire(i, chat_id) for i in batch)
+                if any(sub.is_last(i) for i in batch):
                     return
     except asyncio.CancelledError:
         # The browser went away: the context manager has left the hub; let it end.
