@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -12,9 +13,14 @@ from django.views.decorators.http import require_GET
 from portal.replica_api.health import probe
 
 
+@login_required
 @require_GET
 def home(request):
-    return render(request, "home.html", {"api_url": settings.REPLICAS_API_URL})
+    return render(
+        request,
+        "home.html",
+        {"api_url": settings.REPLICAS_API_URL, "emulator": settings.REPLICAS_API_IS_EMULATOR},
+    )
 
 
 @never_cache
