@@ -18,7 +18,7 @@ def test_chat_panel_shows_chats_history_and_composer(ada, upstream):
     assert "chat-panel-test" in body
     for chat in chats:
         assert chat.id in body
-    assert f'sse-connect="/replicas/{rid}/events/"' in body
+    assert f'sse-connect="/replicas/{rid}/events/?chat=' in body
     assert 'id="composer"' in body
     assert "transcript" in body
 
