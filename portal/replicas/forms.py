@@ -288,9 +288,6 @@ class CreateReplicaForm(forms.Form):
         "X-Replicas-Signature: sha256=HMAC(secret, body).",
     )
 
-    # Fields the agent picker re-renders (#agent-fields).
-    AGENT_FIELDS = ("model", "thinking_level", "goal_mode")
-
     def __init__(
         self,
         *args,

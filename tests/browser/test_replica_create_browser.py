@@ -35,7 +35,7 @@ def test_create_a_replica_and_watch_it_become_active(creating_ada, create_browse
     name = f"browser-{uuid.uuid4().hex[:8]}"
 
     page.goto("/replicas/")
-    page.get_by_role("link", name="New replica").click()
+    page.locator("#main").get_by_role("link", name="New replica").click()
     expect(page).to_have_url(re.compile(r"/replicas/new/$"))
     expect(page.get_by_role("heading", name="New replica")).to_be_visible()
 
@@ -83,7 +83,9 @@ def test_create_a_replica_and_watch_it_become_active(creating_ada, create_browse
     page.goto("/replicas/")
     row = page.locator(f"#replica-{rid}")
     expect(row.locator(".status-badge")).to_have_text("active")
-    expect(row.get_by_role("link", name=name)).to_have_attribute("href", f"/replicas/{rid}/")
+    row.get_by_role("link", name=name).click()  # hx-get into #main, URL pushed
+    expect(page).to_have_url(re.compile(rf"/replicas/{rid}/$"))
+    expect(page.locator("#replica-header .badge")).to_have_attribute("data-status", "active")
     assert page.console_problems == []
 
 

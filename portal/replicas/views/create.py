@@ -20,6 +20,7 @@ import logging
 import time
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -58,7 +59,7 @@ async def _environments(api) -> list[tuple[str, str]]:
 
 
 def _render(request, form: CreateReplicaForm, problem: Problem | None = None):
-    context = {"form": form, "problem": problem, "sizes": choices.SIZES}
+    context = {"form": form, "problem": problem}
     if request.htmx and request.htmx.target == "create-form":
         return render(request, f"{TEMPLATE}#create-form", context)
     return render(request, TEMPLATE, context)
@@ -166,8 +167,8 @@ def check_name(request):
     if value:
         try:
             field.clean(value)
-        except Exception as exc:  # ValidationError; messages only
-            problems = list(getattr(exc, "messages", [str(exc)]))
+        except ValidationError as exc:
+            problems = exc.messages
     context = {"name_value": value, "name_problems": problems}
     return render(request, f"{TEMPLATE}#name-check", context)
 
