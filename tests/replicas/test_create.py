@@ -223,6 +223,21 @@ def test_agent_change_keeps_a_model_and_level_that_are_still_valid(creator, emul
     assert "selected>Agent default (medium)" in body
 
 
+def test_without_javascript_the_agent_choices_update_on_request(creator, create_upstream, sent):
+    data = _form_data(
+        creator, create_upstream, coding_agent="codex", model="sonnet", plan_mode="on"
+    )
+    data["refresh_agent"] = "1"
+    response = creator.post("/replicas/new/", data)
+    body = response.content.decode()
+    assert response.status_code == 200 and sent == []
+    assert _options(body, "model") == ["", *choices.MODELS["codex"]]
+    assert not re.search(r'name="goal_mode" disabled', body)
+    assert "field-errors" not in body  # not a failed submit: no errors yet
+    _assert_kept(body, {**data, "model": ""})
+    assert re.search(r'name="plan_mode"[^>]*checked', body)
+
+
 def test_a_model_of_another_agent_is_refused_on_submit(creator, create_upstream, sent):
     data = _form_data(creator, create_upstream, coding_agent="claude", model="gpt-5.5")
     body = creator.post("/replicas/new/", data).content.decode()

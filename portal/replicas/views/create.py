@@ -110,6 +110,16 @@ async def create_replica(request):
         chosen = request.POST.get("environment", "")
         environments = [(chosen, "The environment you chose")] if chosen else []
 
+    if request.POST.get("refresh_agent"):
+        # Without JavaScript: "Update the choices" after picking another agent.
+        initial = {**request.POST.dict(), "token": token}
+        initial["keep_images"] = request.POST.getlist("keep_images")
+        for flag in ("goal_mode", "plan_mode", "fast_mode", "pr_followups",
+                     "keep_open_on_pr_merge", "keep_open_on_pr_close"):  # fmt: skip
+            initial[flag] = flag in request.POST
+        form = CreateReplicaForm(initial=initial, environments=environments, kept_images=kept)
+        return _render(request, form, problem)
+
     form = CreateReplicaForm(
         request.POST, request.FILES, environments=environments, kept_images=kept
     )
