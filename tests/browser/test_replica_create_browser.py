@@ -102,6 +102,7 @@ def test_a_failed_create_keeps_the_form(creating_ada):
     page.get_by_role("button", name="Create replica").click()
 
     expect(page.locator(".create-problem")).to_contain_text("message must not be empty")
+    expect(page.locator(".create-problem")).to_be_in_viewport()  # scrolled up to the error
     expect(page).to_have_url(re.compile(r"/replicas/new/$"))
     expect(page.get_by_label("Name")).to_have_value(name)
     expect(page.get_by_label("First message to the agent")).to_have_value("/plan")
