@@ -24,7 +24,7 @@ def test_admin_adds_a_key_sees_it_masked_and_switches_to_org_and_back(page, admi
     acting = page.locator("#acting-as")
     expect(acting).to_contain_text("acting as: you")
 
-    page.get_by_role("link", name="API keys").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="API keys").click()
     card = page.locator("#key-personal")
     expect(card).to_contain_text("No personal key is stored yet.")
     card.get_by_label("API key").fill(PERSONAL_KEY)

@@ -20,12 +20,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 KINDS = {"markdown", "html", "image", "video", "audio", "other"}
 
 
+def all_active(api: ReplicaAPI):
+    """Every active replica, page by page (other tests add many)."""
+    page = 1
+    while True:
+        listed = api.list_replicas(status="active", page=page, limit=50)
+        yield from listed.replicas
+        if page >= listed.total_pages:
+            return
+        page += 1
+
+
 def showcase(emulator) -> tuple[str, str, str]:
     """(replica id, markdown filename, html filename) of the seeded replica whose canvas has
     every kind and which has a diff, found by content (other tests make replicas of their
     own, with hostile canvas items)."""
     api = ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
-    for replica in api.list_replicas(status="active", limit=50).replicas:
+    for replica in all_active(api):
         rid = str(replica.id)
         items = api.list_replica_canvas_items(rid).items
         md = [i.filename for i in items if i.kind.value == "markdown"]
