@@ -110,7 +110,7 @@ def test_image_type_is_checked(ada, upstream):
     bad = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
     form = {"chat_id": chat.id, "provider": chat.provider.value, "message": "see", "images": bad}
     response = ada.post(f"/replicas/{rid}/messages/", form, headers={"HX-Request": "true"})
-    assert "only PNG, JPEG, GIF or WebP" in response.content.decode()
+    assert "is not a PNG, JPEG, GIF or WebP image" in response.content.decode()
 
 
 def test_image_is_sent_as_base64(ada, upstream):
@@ -198,3 +198,15 @@ def test_replica_actions_sleep_wake_archive_delete(ada, upstream):
     assert response.status_code == 302 and response["Location"] == "/replicas/"
     again = ada.post(f"/replicas/{rid}/delete/")  # idempotent
     assert again.status_code in (302, 404)
+
+
+def test_thinking_levels_offered_and_checked_per_agent(ada, upstream):
+    rid = active_replica(upstream, "chat-thinking-test")
+    chat = upstream.create_replica_chat(rid, {"provider": "claude"})
+    page = ada.get(f"/replicas/{rid}/?chat={chat.id}").content.decode()
+    assert 'value="ultracode"' in page and 'value="ultra"' not in page
+    form = {"chat_id": chat.id, "provider": "claude", "message": "x", "thinking_level": "ultra"}
+    response = ada.post(f"/replicas/{rid}/messages/", form, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert "Choose a thinking level this agent supports." in body
+    assert ">x</textarea>" in body

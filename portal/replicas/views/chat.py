@@ -7,9 +7,8 @@ fails, and says whether the message was sent or queued (and where in the queue).
 
 from __future__ import annotations
 
-import base64
-
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -18,16 +17,14 @@ from django_htmx.http import HttpResponseLocation
 from portal.accounts.acting import api_for, async_api_for, requires_api_key
 from portal.lib.api_errors import describe
 from portal.replica_api import errors, models
+from portal.replicas import choices
+from portal.replicas.forms import check_image
 from portal.replicas.rendering import render_history, transcript_dom_id
 
 from .common import load_replica_page
 
 HISTORY_PAGE = 30
 PROVIDERS = [p.value for p in models.Provider]
-THINKING_LEVELS = [t.value for t in models.ThinkingLevel]
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-MAX_IMAGES = 5
 
 
 def _pick_chat(chats: list[models.ReplicaChat], wanted: str | None) -> models.ReplicaChat | None:
@@ -53,7 +50,7 @@ def _history_context(request, history, chat_id: str, offset: int) -> dict:
 
 def composer_context(chat: models.ReplicaChat | None, data: dict | None = None, **extra) -> dict:
     data = data or {}
-    provider = chat.provider.value if chat else None
+    provider = chat.provider.value if chat and chat.provider else None
     return {
         "composer": {
             "chat_id": chat.id if chat else "",
@@ -63,10 +60,12 @@ def composer_context(chat: models.ReplicaChat | None, data: dict | None = None, 
             "fast_mode": bool(data.get("fast_mode")),
             "goal_mode": bool(data.get("goal_mode")),
             "thinking_level": data.get("thinking_level", ""),
-            "goal_allowed": provider == "codex",
+            "goal_allowed": choices.supports_goal_mode(provider or ""),
             **extra,
         },
-        "thinking_levels": THINKING_LEVELS,
+        # The levels valid for this chat's agent (the spec's enum, filtered per agent).
+        "thinking_choices": choices.thinking_choices(provider or ""),
+        "image_types": ",".join(choices.IMAGE_MEDIA_TYPES),
     }
 
 
@@ -158,22 +157,12 @@ class ComposerError(Exception):
 
 def _images(request) -> list[dict]:
     files = request.FILES.getlist("images")
-    if len(files) > MAX_IMAGES:
-        raise ComposerError(f"Attach at most {MAX_IMAGES} images.")
-    images = []
-    for upload in files:
-        if upload.content_type not in IMAGE_TYPES:
-            raise ComposerError(f"{upload.name}: only PNG, JPEG, GIF or WebP images can be sent.")
-        if upload.size > MAX_IMAGE_BYTES:
-            raise ComposerError(f"{upload.name} is larger than 5 MB.")
-        data = base64.b64encode(upload.read()).decode()
-        images.append(
-            {
-                "type": "image",
-                "source": {"type": "base64", "media_type": upload.content_type, "data": data},
-            }
-        )
-    return images
+    if len(files) > choices.MAX_IMAGES:
+        raise ComposerError(f"Attach at most {choices.MAX_IMAGES} images.")
+    try:
+        return [check_image(upload).content() for upload in files]
+    except ValidationError as exc:
+        raise ComposerError(" ".join(exc.messages)) from None
 
 
 def _message_body(request, provider: str | None) -> dict:
@@ -190,13 +179,13 @@ def _message_body(request, provider: str | None) -> dict:
         if post.get(flag):
             body[flag] = True
     if post.get("goal_mode"):
-        if provider != "codex":
+        if not choices.supports_goal_mode(provider or ""):
             raise ComposerError("Goal mode is only available for Codex chats.")
         body["goal_mode"] = True
     level = post.get("thinking_level", "")
     if level:
-        if level not in THINKING_LEVELS:
-            raise ComposerError("Choose a thinking level from the list.")
+        if level not in dict(choices.thinking_choices(provider or "")):
+            raise ComposerError("Choose a thinking level this agent supports.")
         body["thinking_level"] = level
     images = _images(request)
     if images:
