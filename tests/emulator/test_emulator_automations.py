@@ -14,7 +14,7 @@ from cronsim import CronSim
 from portal.emulator.environments import environment_uuid, repository_uuid
 from portal.emulator.seed_automations import DEPLOY_NOTES_TOKEN, GRACE_TOKEN, automation_uuid
 from portal.emulator.state import DEMO_USERS
-from tests.conftest import MEMBER_KEY, ORG_KEY, PERSONAL_KEY
+from tests.emulator.conftest import assert_error
 
 pytestmark = pytest.mark.emulator
 
@@ -28,30 +28,6 @@ CRON = {"type": "cron", "config": {"schedule": "0 9 * * 1-5", "timezone": "Ameri
 CUSTOM = {"type": "custom", "config": {}}
 # Automations that count their executions use a schedule the scheduler won't reach mid-test.
 RARE = {"type": "cron", "config": {"schedule": "0 4 29 2 *"}}
-
-
-def client(emulator, key: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=emulator.url, headers={"Authorization": f"Bearer {key}"}, timeout=15
-    )
-
-
-@pytest.fixture
-def org(emulator):
-    with client(emulator, ORG_KEY) as c:
-        yield c
-
-
-@pytest.fixture
-def ada(emulator):
-    with client(emulator, PERSONAL_KEY) as c:
-        yield c
-
-
-@pytest.fixture
-def grace(emulator):
-    with client(emulator, MEMBER_KEY) as c:
-        yield c
 
 
 def unique(prefix: str = "auto") -> str:
@@ -69,13 +45,6 @@ def create(c: httpx.Client, **fields) -> dict:
     r = c.post("/v1/automations", json=body)
     assert r.status_code == 201, r.text
     return r.json()["automation"]
-
-
-def assert_error(r: httpx.Response, status: int) -> dict:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert isinstance(body["error"], str) and "details" in body
-    return body
 
 
 def wait_for(fn, timeout: float = 8.0):

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 
 from portal.emulator.environments import environment_uuid, repository_uuid
 from portal.emulator.state import DEMO_USERS
-from tests.conftest import MEMBER_KEY, ORG_KEY, PERSONAL_KEY
+from tests.emulator.conftest import assert_error
 
 pytestmark = pytest.mark.emulator
 
@@ -24,30 +23,6 @@ WEB_REPO = repository_uuid("acme/web")
 PLATFORM_SET = repository_uuid("acme/platform")
 
 
-def client(emulator, key: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=emulator.url, headers={"Authorization": f"Bearer {key}"}, timeout=15
-    )
-
-
-@pytest.fixture
-def org(emulator):
-    with client(emulator, ORG_KEY) as c:
-        yield c
-
-
-@pytest.fixture
-def ada(emulator):
-    with client(emulator, PERSONAL_KEY) as c:
-        yield c
-
-
-@pytest.fixture
-def grace(emulator):
-    with client(emulator, MEMBER_KEY) as c:
-        yield c
-
-
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
@@ -57,13 +32,6 @@ def make_env(org, **fields) -> dict:
     r = org.post("/v1/environments", json=body)
     assert r.status_code == 201, r.text
     return r.json()["environment"]
-
-
-def assert_error(r: httpx.Response, status: int) -> dict:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert isinstance(body["error"], str) and "details" in body
-    return body
 
 
 # --- environments ---------------------------------------------------------------------------

@@ -11,20 +11,11 @@ import httpx
 import pytest
 
 from portal.emulator.environments import environment_uuid
-from tests.conftest import ORG_KEY
 
 pytestmark = pytest.mark.emulator
 
 WEB = environment_uuid("web")
 PLATFORM = environment_uuid("platform")
-
-
-@pytest.fixture
-def org(emulator):
-    with httpx.Client(
-        base_url=emulator.url, headers={"Authorization": f"Bearer {ORG_KEY}"}, timeout=15
-    ) as c:
-        yield c
 
 
 @pytest.fixture
