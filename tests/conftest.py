@@ -132,6 +132,12 @@ def aapi(api_settings) -> AsyncReplicaAPI:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness costs seconds per sign-in; the tests don't need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _portal_points_at_test_emulator(request, settings):
     """Portal code under test talks to the session emulator when a test uses it."""
     if "emulator" in request.fixturenames:

@@ -18,11 +18,10 @@ import pytest
 import respx
 from django.urls import reverse
 
-from portal.accounts.models import KeyKind
 from portal.replica_api import ReplicaAPI, Settings
 from portal.replicas.rendering.canvas import IFRAME_CSP
 from tests.accounts.personas import *  # noqa: F403
-from tests.conftest import ORG_KEY, PERSONAL_KEY
+from tests.conftest import ORG_KEY
 
 from . import domsim
 from .xss import PAYLOADS, assert_inert
@@ -56,18 +55,6 @@ def showcase(org_api) -> dict:
 
 def _named(showcase, suffix: str):
     return next(i for i in showcase["items"] if i.filename.endswith(suffix))
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The personas get passwords; PBKDF2's deliberate slowness costs a second per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def client(as_admin, admin, emulator):
-    store_key(admin, KeyKind.PERSONAL, PERSONAL_KEY)  # noqa: F405
-    return as_admin
 
 
 def new_replica(emulator, org_api) -> str:
@@ -110,9 +97,9 @@ HTMX = {"HX-Request": "true", "HX-Target": "canvas", "HX-Current-URL": "http://t
 # --- the list ------------------------------------------------------------------------------
 
 
-def test_canvas_lists_every_item_with_kind_size_and_links(client, showcase):
+def test_canvas_lists_every_item_with_kind_size_and_links(ada, showcase):
     rid = showcase["id"]
-    response = client.get(reverse("replicas:canvas", args=[rid]))
+    response = ada.get(reverse("replicas:canvas", args=[rid]))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="replica-header"' in body and 'aria-current="page">Canvas</a>' in body
@@ -135,24 +122,24 @@ def test_canvas_lists_every_item_with_kind_size_and_links(client, showcase):
     assert "Choose an item to view it." in body
 
 
-def test_an_empty_canvas_says_so(client, emulator, org_api):
+def test_an_empty_canvas_says_so(ada, emulator, org_api):
     rid = new_replica(emulator, org_api)
     assert not org_api.list_replica_canvas_items(rid).items
-    body = client.get(reverse("replicas:canvas", args=[rid])).content.decode()
+    body = ada.get(reverse("replicas:canvas", args=[rid])).content.decode()
     assert "The canvas is empty" in body
 
 
 # --- each kind -----------------------------------------------------------------------------
 
 
-def test_markdown_item_is_rendered_inline_and_marked_selected(client, showcase, org_api):
+def test_markdown_item_is_rendered_inline_and_marked_selected(ada, showcase, org_api):
     rid = showcase["id"]
     item = next(
         i
         for i in showcase["by_kind"]["markdown"]
         if "# Session timeout fix" in org_api.get_replica_canvas_item(rid, i.filename).content
     )
-    response = client.get(item_url(rid, item.filename))
+    response = ada.get(item_url(rid, item.filename))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="replica-header"' in body  # a full page when opened directly
@@ -168,10 +155,10 @@ def test_markdown_item_is_rendered_inline_and_marked_selected(client, showcase, 
     assert f'href="{item_url(rid, item.filename, "replicas:canvas_download")}"' in shown
 
 
-def test_html_item_is_shown_only_in_a_sandboxed_iframe(client, showcase, org_api):
+def test_html_item_is_shown_only_in_a_sandboxed_iframe(ada, showcase, org_api):
     rid = showcase["id"]
     item = showcase["by_kind"]["html"][0]
-    body = client.get(item_url(rid, item.filename)).content.decode()
+    body = ada.get(item_url(rid, item.filename)).content.decode()
     shown = viewer(body)
     frame_url = item_url(rid, item.filename, "replicas:canvas_frame")
     iframes = re.findall(r"<iframe\b[^>]*>", body)
@@ -185,10 +172,10 @@ def test_html_item_is_shown_only_in_a_sandboxed_iframe(client, showcase, org_api
     assert "Coverage for" in content and "Coverage for" not in body
 
 
-def test_the_frame_serves_the_html_with_its_own_restrictive_csp(client, showcase, org_api):
+def test_the_frame_serves_the_html_with_its_own_restrictive_csp(ada, showcase, org_api):
     rid = showcase["id"]
     item = showcase["by_kind"]["html"][0]
-    response = client.get(item_url(rid, item.filename, "replicas:canvas_frame"))
+    response = ada.get(item_url(rid, item.filename, "replicas:canvas_frame"))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert response["Content-Security-Policy"] == IFRAME_CSP
@@ -200,21 +187,21 @@ def test_the_frame_serves_the_html_with_its_own_restrictive_csp(client, showcase
     assert response["Content-Disposition"].startswith("inline")
     assert response.content.decode() == org_api.get_replica_canvas_item(rid, item.filename).content
     # Every other portal page stays unframable.
-    page = client.get(item_url(rid, item.filename))
+    page = ada.get(item_url(rid, item.filename))
     assert page["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
 
 
-def test_svg_is_framed_and_never_served_as_an_image(client, showcase):
+def test_svg_is_framed_and_never_served_as_an_image(ada, showcase):
     rid = showcase["id"]
     svg = _named(showcase, ".svg")
-    body = client.get(item_url(rid, svg.filename)).content.decode()
+    body = ada.get(item_url(rid, svg.filename)).content.decode()
     frame_url = item_url(rid, svg.filename, "replicas:canvas_frame")
     assert f'src="{frame_url}"' in body and "<img" not in viewer(body)
-    framed = client.get(frame_url)
+    framed = ada.get(frame_url)
     assert framed["Content-Type"] == "image/svg+xml"
     assert framed["Content-Security-Policy"] == IFRAME_CSP
-    raw = client.get(item_url(rid, svg.filename, "replicas:canvas_file"))
+    raw = ada.get(item_url(rid, svg.filename, "replicas:canvas_file"))
     assert raw["Content-Type"] == "application/octet-stream"
     assert raw["Content-Disposition"].startswith("attachment")
     assert raw["X-Content-Type-Options"] == "nosniff"
@@ -225,53 +212,53 @@ def test_svg_is_framed_and_never_served_as_an_image(client, showcase):
     [(".png", "img", "image/png"), (".mp4", "video", "video/mp4"), (".wav", "audio", "audio/wav")],
 )
 def test_media_are_inline_from_the_media_url_with_their_sniffed_type(
-    client, showcase, org_api, suffix, tag, content_type
+    ada, showcase, org_api, suffix, tag, content_type
 ):
     rid = showcase["id"]
     item = _named(showcase, suffix)
     media_url = item_url(rid, item.filename, "replicas:canvas_file")
-    shown = viewer(client.get(item_url(rid, item.filename)).content.decode())
+    shown = viewer(ada.get(item_url(rid, item.filename)).content.decode())
     assert re.search(rf'<{tag}\b[^>]*src="{re.escape(media_url)}"', shown), shown
     assert "data:" not in shown  # served by the portal, not inlined as base64
-    response = client.get(media_url)
+    response = ada.get(media_url)
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("inline")
     expected = base64.b64decode(org_api.get_replica_canvas_item(rid, item.filename).base64)
     assert response.content == expected
-    download = client.get(item_url(rid, item.filename, "replicas:canvas_download"))
+    download = ada.get(item_url(rid, item.filename, "replicas:canvas_download"))
     assert download["Content-Disposition"].startswith("attachment")
     assert download.content == expected
 
 
-def test_media_honour_single_byte_ranges(client, showcase, org_api):
+def test_media_honour_single_byte_ranges(ada, showcase, org_api):
     rid = showcase["id"]
     item = _named(showcase, ".wav")
     url = item_url(rid, item.filename, "replicas:canvas_file")
     full = base64.b64decode(org_api.get_replica_canvas_item(rid, item.filename).base64)
     size = len(full)
-    assert client.get(url)["Accept-Ranges"] == "bytes"
-    first = client.get(url, headers={"Range": "bytes=0-99"})
+    assert ada.get(url)["Accept-Ranges"] == "bytes"
+    first = ada.get(url, headers={"Range": "bytes=0-99"})
     assert first.status_code == 206 and first.content == full[:100]
     assert first["Content-Range"] == f"bytes 0-99/{size}" and first["Content-Length"] == "100"
     assert first["Content-Type"] == "audio/wav" and first["X-Content-Type-Options"] == "nosniff"
-    assert client.get(url, headers={"Range": "bytes=-10"}).content == full[-10:]
-    assert client.get(url, headers={"Range": "bytes=100-"}).content == full[100:]
-    beyond = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert ada.get(url, headers={"Range": "bytes=-10"}).content == full[-10:]
+    assert ada.get(url, headers={"Range": "bytes=100-"}).content == full[100:]
+    beyond = ada.get(url, headers={"Range": f"bytes={size}-"})
     assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{size}"
-    several = client.get(url, headers={"Range": "bytes=0-1,5-6"})
+    several = ada.get(url, headers={"Range": "bytes=0-1,5-6"})
     assert several.status_code == 200 and several.content == full
 
 
-def test_other_kinds_are_offered_as_a_download(client, showcase, org_api):
+def test_other_kinds_are_offered_as_a_download(ada, showcase, org_api):
     rid = showcase["id"]
     csv = _named(showcase, ".csv")
-    shown = viewer(client.get(item_url(rid, csv.filename)).content.decode())
+    shown = viewer(ada.get(item_url(rid, csv.filename)).content.decode())
     download_url = item_url(rid, csv.filename, "replicas:canvas_download")
     assert "can't be previewed" in shown and f'href="{download_url}"' in shown
     for url in (download_url, item_url(rid, csv.filename, "replicas:canvas_file")):
-        response = client.get(url)
+        response = ada.get(url)
         assert response.status_code == 200
         assert response["Content-Type"] == "application/octet-stream"
         assert response["Content-Disposition"] == f'attachment; filename="{csv.filename}"'
@@ -280,57 +267,57 @@ def test_other_kinds_are_offered_as_a_download(client, showcase, org_api):
         assert response.content == expected
 
 
-def test_an_item_over_the_size_cap_says_so(client, showcase):
+def test_an_item_over_the_size_cap_says_so(ada, showcase):
     rid = showcase["id"]
     big = _named(showcase, ".har")
-    response = client.get(item_url(rid, big.filename))
+    response = ada.get(item_url(rid, big.filename))
     assert response.status_code == 200
     shown = viewer(response.content.decode())
     assert "too large to preview" in shown and "the limit is 5.0 MB" in shown
     assert "Download" not in shown
     for name in ("replicas:canvas_file", "replicas:canvas_download", "replicas:canvas_frame"):
-        assert client.get(item_url(rid, big.filename, name)).status_code == 404
+        assert ada.get(item_url(rid, big.filename, name)).status_code == 404
 
 
-def test_a_markdown_item_has_no_frame(client, showcase):
+def test_a_markdown_item_has_no_frame(ada, showcase):
     rid = showcase["id"]
     md = showcase["by_kind"]["markdown"][0]
-    assert client.get(item_url(rid, md.filename, "replicas:canvas_frame")).status_code == 404
+    assert ada.get(item_url(rid, md.filename, "replicas:canvas_frame")).status_code == 404
 
 
 # --- unknown items, HTMX -------------------------------------------------------------------
 
 
-def test_an_unknown_filename_is_a_404_that_keeps_the_list(client, showcase):
+def test_an_unknown_filename_is_a_404_that_keeps_the_list(ada, showcase):
     rid = showcase["id"]
-    response = client.get(item_url(rid, "no-such-item.md"))
+    response = ada.get(item_url(rid, "no-such-item.md"))
     assert response.status_code == 404
     body = response.content.decode()
     assert "There is no canvas item named" in body and "no-such-item.md" in body
     assert _named(showcase, ".svg").filename in body  # the list is still there
     # htmx 2 swaps no 4xx: inside the panel the message comes with a 200.
-    partial = client.get(item_url(rid, "no-such-item.md"), headers=HTMX)
+    partial = ada.get(item_url(rid, "no-such-item.md"), headers=HTMX)
     assert (
         partial.status_code == 200 and "There is no canvas item named" in partial.content.decode()
     )
     for name in ("replicas:canvas_file", "replicas:canvas_download", "replicas:canvas_frame"):
-        assert client.get(item_url(rid, "no-such-item.md", name)).status_code == 404
+        assert ada.get(item_url(rid, "no-such-item.md", name)).status_code == 404
     # Dot segments would be another API path: never asked for.
-    assert client.get(f"/replicas/{rid}/canvas/../raw/").status_code == 404
-    assert client.get(f"/replicas/{rid}/canvas/%2E%2E/").status_code == 404
+    assert ada.get(f"/replicas/{rid}/canvas/../raw/").status_code == 404
+    assert ada.get(f"/replicas/{rid}/canvas/%2E%2E/").status_code == 404
 
 
-def test_an_unknown_replica_is_a_404(client, emulator):
+def test_an_unknown_replica_is_a_404(ada, emulator):
     rid = str(uuid.uuid4())
-    assert client.get(reverse("replicas:canvas", args=[rid])).status_code == 404
-    assert client.get(item_url(rid, "plan.md")).status_code == 404
-    assert client.get(item_url(rid, "plan.md", "replicas:canvas_file")).status_code == 404
+    assert ada.get(reverse("replicas:canvas", args=[rid])).status_code == 404
+    assert ada.get(item_url(rid, "plan.md")).status_code == 404
+    assert ada.get(item_url(rid, "plan.md", "replicas:canvas_file")).status_code == 404
 
 
-def test_picking_an_item_swaps_only_the_canvas_and_tabs_get_the_page(client, showcase):
+def test_picking_an_item_swaps_only_the_canvas_and_tabs_get_the_page(ada, showcase):
     rid = showcase["id"]
     md = showcase["by_kind"]["markdown"][0]
-    partial = client.get(item_url(rid, md.filename), headers=HTMX)
+    partial = ada.get(item_url(rid, md.filename), headers=HTMX)
     assert partial.status_code == 200
     body = partial.content.decode()
     assert body.lstrip().startswith('<div id="canvas"')
@@ -338,18 +325,18 @@ def test_picking_an_item_swaps_only_the_canvas_and_tabs_get_the_page(client, sho
     assert "canvas-item--markdown" in body and md.filename in body
     assert "HX-Target" in partial["Vary"]
     # The tab bar (hx-target="#main", hx-select="#main") gets the whole page.
-    tab = client.get(reverse("replicas:canvas", args=[rid]), headers={**HTMX, "HX-Target": "main"})
+    tab = ada.get(reverse("replicas:canvas", args=[rid]), headers={**HTMX, "HX-Target": "main"})
     assert "<html" in tab.content.decode() and 'id="main"' in tab.content.decode()
 
 
-def test_a_filename_with_url_characters_round_trips(client, emulator, org_api, scratch):
+def test_a_filename_with_url_characters_round_trips(ada, emulator, org_api, scratch):
     name = "notes #1 (draft)?.md"
     drop(emulator, scratch, name, content="# Draft notes\n")
     url = item_url(scratch, name)
     assert quote(name, safe="") in url or "%23" in url
-    body = client.get(reverse("replicas:canvas", args=[scratch])).content.decode()
+    body = ada.get(reverse("replicas:canvas", args=[scratch])).content.decode()
     assert f'href="{url}"' in body
-    shown = viewer(client.get(url).content.decode())
+    shown = viewer(ada.get(url).content.decode())
     assert re.search(r"<h1[^>]*>\s*Draft notes\s*</h1>", shown)
 
 
@@ -364,54 +351,54 @@ def scratch(emulator, org_api) -> str:
 MARKER = "CANVAS-XSS-MARKER-5f1c"
 
 
-def test_xss_laden_markdown_comes_out_inert(client, emulator, scratch):
+def test_xss_laden_markdown_comes_out_inert(ada, emulator, scratch):
     drop(emulator, scratch, "hostile.md", content="\n\n".join(PAYLOADS) + f"\n\n{MARKER}\n")
-    response = client.get(item_url(scratch, "hostile.md"))
+    response = ada.get(item_url(scratch, "hostile.md"))
     assert response.status_code == 200
     shown = viewer(response.content.decode())
     assert MARKER in shown  # it was rendered...
     assert_inert(shown, context="hostile markdown on the portal page")  # ...and is inert
 
 
-def test_xss_laden_html_is_never_inlined_and_its_frame_is_locked_down(client, emulator, scratch):
+def test_xss_laden_html_is_never_inlined_and_its_frame_is_locked_down(ada, emulator, scratch):
     html = "<!doctype html><title>t</title>" + "\n".join(PAYLOADS) + f"<p>{MARKER}</p>"
     drop(emulator, scratch, "hostile.html", content=html)
-    body = client.get(item_url(scratch, "hostile.html")).content.decode()
+    body = ada.get(item_url(scratch, "hostile.html")).content.decode()
     assert MARKER not in body
     frame_url = item_url(scratch, "hostile.html", "replicas:canvas_frame")
     assert_inert(viewer(body), allow_iframe_src=frame_url, context="hostile html item")
-    framed = client.get(frame_url)
+    framed = ada.get(frame_url)
     assert MARKER in framed.content.decode()
     assert framed["Content-Security-Policy"] == IFRAME_CSP
     assert framed["X-Content-Type-Options"] == "nosniff"
     # As a plain file it is an attachment of no type the browser would render.
-    raw = client.get(item_url(scratch, "hostile.html", "replicas:canvas_file"))
+    raw = ada.get(item_url(scratch, "hostile.html", "replicas:canvas_file"))
     assert raw["Content-Type"] == "application/octet-stream"
     assert raw["Content-Disposition"].startswith("attachment")
 
 
-def test_hostile_svg_and_lying_images_are_not_inline_images(client, emulator, scratch):
+def test_hostile_svg_and_lying_images_are_not_inline_images(ada, emulator, scratch):
     svg = (
         b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'
     )
     drop(emulator, scratch, "hostile.svg", base64=base64.b64encode(svg).decode())
     drop(emulator, scratch, "fake.png", content="<html><script>alert(1)</script></html>")
-    svg_page = viewer(client.get(item_url(scratch, "hostile.svg")).content.decode())
+    svg_page = viewer(ada.get(item_url(scratch, "hostile.svg")).content.decode())
     assert "<img" not in svg_page and "alert" not in svg_page
-    fake_page = viewer(client.get(item_url(scratch, "fake.png")).content.decode())
+    fake_page = viewer(ada.get(item_url(scratch, "fake.png")).content.decode())
     assert "<img" not in fake_page
-    fake = client.get(item_url(scratch, "fake.png", "replicas:canvas_file"))
+    fake = ada.get(item_url(scratch, "fake.png", "replicas:canvas_file"))
     assert fake["Content-Type"] != "image/png" and fake["Content-Disposition"].startswith(
         "attachment"
     )
 
 
-def test_a_filename_with_markup_is_escaped(client, emulator, scratch):
+def test_a_filename_with_markup_is_escaped(ada, emulator, scratch):
     name = '<img src=x onerror="alert(1)">.md'
     drop(emulator, scratch, name, content="hi")
-    body = client.get(reverse("replicas:canvas", args=[scratch])).content.decode()
+    body = ada.get(reverse("replicas:canvas", args=[scratch])).content.decode()
     assert "<img src=x" not in body and "&lt;img src=x onerror=" in body
-    shown = viewer(client.get(item_url(scratch, name)).content.decode())
+    shown = viewer(ada.get(item_url(scratch, name)).content.decode())
     assert_inert(shown, context="markup in a filename")
 
 
@@ -426,24 +413,22 @@ def test_a_filename_with_markup_is_escaped(client, emulator, scratch):
         ("error", "this workspace is in its error state"),
     ],
 )
-def test_an_unreadable_workspace_says_canvas_is_unavailable(
-    client, emulator, org_api, state, message
-):
+def test_an_unreadable_workspace_says_canvas_is_unavailable(ada, emulator, org_api, state, message):
     rid = new_replica(emulator, org_api)
     emulator.control(f"replicas/{rid}/state", {"status": state})
     for url in (reverse("replicas:canvas", args=[rid]), item_url(rid, "plan.md")):
-        response = client.get(url)
+        response = ada.get(url)
         assert response.status_code == 200, url
         body = response.content.decode()
         assert message in body
         if state != "error":
             assert "Wake</button>" in body  # the header's Wake button
             assert "reload the canvas" in body
-    partial = client.get(reverse("replicas:canvas", args=[rid]), headers=HTMX)
+    partial = ada.get(reverse("replicas:canvas", args=[rid]), headers=HTMX)
     assert partial.status_code == 200 and message in partial.content.decode()
 
 
-def test_a_conflict_on_an_active_workspace_offers_to_try_again(client, showcase, settings):
+def test_a_conflict_on_an_active_workspace_offers_to_try_again(ada, showcase, settings):
     rid = showcase["id"]
     conflict = httpx.Response(
         409, json={"error": "Workspace is still preparing", "details": "Retry shortly."}
@@ -451,50 +436,49 @@ def test_a_conflict_on_an_active_workspace_offers_to_try_again(client, showcase,
     with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=True) as mock:
         mock.get(f"/v1/replica/{rid}/canvas").mock(return_value=conflict)
         mock.route().pass_through()
-        response = client.get(reverse("replicas:canvas", args=[rid]))
+        response = ada.get(reverse("replicas:canvas", args=[rid]))
     assert response.status_code == 200
     body = response.content.decode()
     assert "The canvas can't be read right now" in body and "Workspace is still preparing" in body
     assert "Try again</a>" in body
 
 
-def test_an_api_failure_is_a_friendly_page_or_banner(client, showcase, settings):
+def test_an_api_failure_is_a_friendly_page_or_banner(ada, showcase, settings):
     rid = showcase["id"]
     md = showcase["by_kind"]["markdown"][0]
     failure = httpx.Response(500, json={"error": "Engine unreachable", "details": None})
     with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=True) as mock:
         mock.get(url__regex=rf"/v1/replica/{rid}/canvas/.+").mock(return_value=failure)
         mock.route().pass_through()
-        page = client.get(item_url(rid, md.filename))
-        banner = client.get(item_url(rid, md.filename), headers=HTMX)
-        raw = client.get(item_url(rid, md.filename, "replicas:canvas_download"))
+        page = ada.get(item_url(rid, md.filename))
+        banner = ada.get(item_url(rid, md.filename), headers=HTMX)
+        raw = ada.get(item_url(rid, md.filename, "replicas:canvas_download"))
     assert page.status_code >= 500 and page.status_code != 500
     assert "Engine unreachable" in page.content.decode()
     assert banner.status_code == 200 and banner["HX-Retarget"] == "#api-error"
     assert raw.status_code == page.status_code
 
 
-def test_the_panel_works_with_the_database_off_limits_to_async_code(client, showcase, monkeypatch):
+def test_the_panel_works_with_the_database_off_limits_to_async_code(ada, showcase, monkeypatch):
     # As in production: any database access from the async view would raise.
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     md = showcase["by_kind"]["markdown"][0]
-    assert client.get(item_url(showcase["id"], md.filename)).status_code == 200
+    assert ada.get(item_url(showcase["id"], md.filename)).status_code == 200
     png = _named(showcase, ".png")
     assert (
-        client.get(item_url(showcase["id"], png.filename, "replicas:canvas_file")).status_code
-        == 200
+        ada.get(item_url(showcase["id"], png.filename, "replicas:canvas_file")).status_code == 200
     )
 
 
-def test_the_item_page_asks_the_api_concurrently(client, showcase, emulator):
+def test_the_item_page_asks_the_api_concurrently(ada, showcase, emulator):
     rid = showcase["id"]
     md = showcase["by_kind"]["markdown"][0]
     url = item_url(rid, md.filename)
-    assert client.get(url).status_code == 200  # warm: templates, lexers
+    assert ada.get(url).status_code == 200  # warm: templates, lexers
     emulator.control("config", {"latency_ms": 400})
     try:
         start = time.monotonic()
-        response = client.get(url)
+        response = ada.get(url)
         elapsed = time.monotonic() - start
     finally:
         emulator.control("config", {"latency_ms": 0})

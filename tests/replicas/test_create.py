@@ -16,7 +16,7 @@ import respx
 from django.core.cache import cache
 
 from portal.accounts.models import AuditEntry, KeyKind
-from portal.emulator.config import DEMO_ORG_KEY, DEMO_PERSONAL_KEYS
+from portal.emulator.config import DEMO_ORG_KEY
 from portal.replica_api import ReplicaAPI, transport
 from portal.replicas import choices
 from portal.replicas.views import create as create_view
@@ -35,18 +35,6 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def creator(as_admin, admin, emulator):
-    """Ada signed in with her personal demo key."""
-    store_key(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])
-    return as_admin
-
-
-@pytest.fixture
-def create_upstream(emulator, api_settings) -> ReplicaAPI:
-    return ReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
 
 
 @pytest.fixture
@@ -103,8 +91,8 @@ def _upload(name: str, content: bytes, content_type: str = "image/png"):
 # --- the page -------------------------------------------------------------------------------
 
 
-def test_the_form_has_a_field_for_everything_in_create_replica_request(creator, emulator):
-    response = creator.get("/replicas/new/")
+def test_the_form_has_a_field_for_everything_in_create_replica_request(ada, emulator):
+    response = ada.get("/replicas/new/")
     assert response.status_code == 200
     body = response.content.decode()
     for name in (
@@ -138,9 +126,9 @@ def test_the_form_works_acting_as_the_org(admin, as_admin, emulator):
     assert "(personal)" not in body
 
 
-def test_each_render_gets_a_fresh_token(creator, emulator):
-    first = _token(creator.get("/replicas/new/").content.decode())
-    second = _token(creator.get("/replicas/new/").content.decode())
+def test_each_render_gets_a_fresh_token(ada, emulator):
+    first = _token(ada.get("/replicas/new/").content.decode())
+    second = _token(ada.get("/replicas/new/").content.decode())
     assert first != second
 
 
@@ -156,8 +144,8 @@ def test_each_render_gets_a_fresh_token(creator, emulator):
         ("x" * 101, "at most 100 characters"),
     ],
 )
-def test_name_is_checked_as_you_type(creator, emulator, value, expected):
-    response = creator.get("/replicas/new/check-name/", {"name": value}, headers=HX)
+def test_name_is_checked_as_you_type(ada, emulator, value, expected):
+    response = ada.get("/replicas/new/check-name/", {"name": value}, headers=HX)
     body = response.content.decode()
     assert response.status_code == 200
     assert body.strip().startswith('<div id="name-check"')
@@ -165,16 +153,16 @@ def test_name_is_checked_as_you_type(creator, emulator, value, expected):
     assert "<html" not in body
 
 
-def test_an_empty_name_says_nothing_yet(creator, emulator):
-    body = creator.get("/replicas/new/check-name/", {"name": ""}, headers=HX).content.decode()
+def test_an_empty_name_says_nothing_yet(ada, emulator):
+    body = ada.get("/replicas/new/check-name/", {"name": ""}, headers=HX).content.decode()
     assert re.fullmatch(
         r'\s*<div id="name-check" class="live-check" aria-live="polite"></div>\s*', body
     )
 
 
-def test_name_with_whitespace_is_refused_on_submit_too(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, name="fix auth bug")
-    response = creator.post("/replicas/new/", data)
+def test_name_with_whitespace_is_refused_on_submit_too(ada, upstream, sent):
+    data = _form_data(ada, upstream, name="fix auth bug")
+    response = ada.post("/replicas/new/", data)
     assert response.status_code == 200
     body = response.content.decode()
     assert "The name must not contain spaces or other whitespace." in body
@@ -191,8 +179,8 @@ def _options(body: str, field: str) -> list[str]:
 
 
 @pytest.mark.parametrize("agent", choices.AGENTS)
-def test_changing_the_agent_updates_model_and_thinking_choices(creator, emulator, agent):
-    response = creator.get("/replicas/new/agent-fields/", {"coding_agent": agent}, headers=HX)
+def test_changing_the_agent_updates_model_and_thinking_choices(ada, emulator, agent):
+    response = ada.get("/replicas/new/agent-fields/", {"coding_agent": agent}, headers=HX)
     body = response.content.decode()
     assert body.strip().startswith('<div id="agent-fields"')
     assert _options(body, "model") == ["", *choices.MODELS[agent]]
@@ -201,9 +189,9 @@ def test_changing_the_agent_updates_model_and_thinking_choices(creator, emulator
     assert goal_disabled == (agent != "codex")
 
 
-def test_thinking_levels_per_agent_follow_the_guide_and_spec(creator, emulator):
-    codex = creator.get("/replicas/new/agent-fields/", {"coding_agent": "codex"}, headers=HX)
-    claude = creator.get("/replicas/new/agent-fields/", {"coding_agent": "claude"}, headers=HX)
+def test_thinking_levels_per_agent_follow_the_guide_and_spec(ada, emulator):
+    codex = ada.get("/replicas/new/agent-fields/", {"coding_agent": "codex"}, headers=HX)
+    claude = ada.get("/replicas/new/agent-fields/", {"coding_agent": "claude"}, headers=HX)
     codex_levels = _options(codex.content.decode(), "thinking_level")
     claude_levels = _options(claude.content.decode(), "thinking_level")
     assert "ultra" in codex_levels and "ultracode" not in codex_levels
@@ -212,23 +200,21 @@ def test_thinking_levels_per_agent_follow_the_guide_and_spec(creator, emulator):
     assert "Agent default (high)" in claude.content.decode()
 
 
-def test_agent_change_keeps_a_model_and_level_that_are_still_valid(creator, emulator):
+def test_agent_change_keeps_a_model_and_level_that_are_still_valid(ada, emulator):
     params = {"coding_agent": "pi", "model": "z-ai/glm-5.2", "thinking_level": "max"}
-    body = creator.get("/replicas/new/agent-fields/", params, headers=HX).content.decode()
+    body = ada.get("/replicas/new/agent-fields/", params, headers=HX).content.decode()
     assert '<option value="z-ai/glm-5.2" selected>' in body
     assert '<option value="max" selected>' in body
     params = {"coding_agent": "codex", "model": "sonnet", "thinking_level": "ultracode"}
-    body = creator.get("/replicas/new/agent-fields/", params, headers=HX).content.decode()
+    body = ada.get("/replicas/new/agent-fields/", params, headers=HX).content.decode()
     assert '<option value="" selected>Agent default</option>' in body
     assert "selected>Agent default (medium)" in body
 
 
-def test_without_javascript_the_agent_choices_update_on_request(creator, create_upstream, sent):
-    data = _form_data(
-        creator, create_upstream, coding_agent="codex", model="sonnet", plan_mode="on"
-    )
+def test_without_javascript_the_agent_choices_update_on_request(ada, upstream, sent):
+    data = _form_data(ada, upstream, coding_agent="codex", model="sonnet", plan_mode="on")
     data["refresh_agent"] = "1"
-    response = creator.post("/replicas/new/", data)
+    response = ada.post("/replicas/new/", data)
     body = response.content.decode()
     assert response.status_code == 200 and sent == []
     assert _options(body, "model") == ["", *choices.MODELS["codex"]]
@@ -238,18 +224,18 @@ def test_without_javascript_the_agent_choices_update_on_request(creator, create_
     assert re.search(r'name="plan_mode"[^>]*checked', body)
 
 
-def test_a_model_of_another_agent_is_refused_on_submit(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, coding_agent="claude", model="gpt-5.5")
-    body = creator.post("/replicas/new/", data).content.decode()
+def test_a_model_of_another_agent_is_refused_on_submit(ada, upstream, sent):
+    data = _form_data(ada, upstream, coding_agent="claude", model="gpt-5.5")
+    body = ada.post("/replicas/new/", data).content.decode()
     assert "gpt-5.5 is not a Claude Code model" in body
     # Re-rendered with the choices of the agent that was posted.
     assert _options(body, "model") == ["", *choices.MODELS["claude"]]
     assert sent == []
 
 
-def test_a_thinking_level_the_agent_lacks_is_refused(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, coding_agent="claude", thinking_level="ultra")
-    body = creator.post("/replicas/new/", data).content.decode()
+def test_a_thinking_level_the_agent_lacks_is_refused(ada, upstream, sent):
+    data = _form_data(ada, upstream, coding_agent="claude", thinking_level="ultra")
+    body = ada.post("/replicas/new/", data).content.decode()
     assert "ultra is not a thinking level Claude Code supports" in body
     assert sent == []
 
@@ -257,12 +243,10 @@ def test_a_thinking_level_the_agent_lacks_is_refused(creator, create_upstream, s
 # --- create ---------------------------------------------------------------------------------
 
 
-def test_create_sends_every_field_and_goes_to_the_detail_page(
-    creator, create_upstream, sent, emulator
-):
+def test_create_sends_every_field_and_goes_to_the_detail_page(ada, upstream, sent, emulator):
     data = _form_data(
-        creator,
-        create_upstream,
+        ada,
+        upstream,
         coding_agent="codex",
         model="gpt-5.5",
         thinking_level="xhigh",
@@ -276,10 +260,10 @@ def test_create_sends_every_field_and_goes_to_the_detail_page(
         keep_open_on_pr_close="on",
         webhook_url="https://hooks.example.com/replicas",
         webhook_secret="whsec_shared",
-        environment=_environments(create_upstream)["platform"],
+        environment=_environments(upstream)["platform"],
     )
     data["images"] = [_upload("screen.png", PNG), _upload("anim.gif", GIF, "image/gif")]
-    response = creator.post("/replicas/new/", data)
+    response = ada.post("/replicas/new/", data)
     assert response.status_code == 302
     rid = DETAIL.match(response["Location"]).group(1)
 
@@ -304,7 +288,7 @@ def test_create_sends_every_field_and_goes_to_the_detail_page(
     assert all(i["type"] == "image" and i["source"]["type"] == "base64" for i in body["images"])
 
     # Upstream: the replica exists with what was asked for, and the webhook is registered.
-    replica = create_upstream.get_replica(rid).replica
+    replica = upstream.get_replica(rid).replica
     assert replica.name == data["name"]
     assert replica.model_extra["size"] == "large"
     assert replica.model_extra["model"] == "gpt-5.5"
@@ -316,20 +300,20 @@ def test_create_sends_every_field_and_goes_to_the_detail_page(
     }
 
 
-def test_new_replica_is_preparing_then_active(creator, create_upstream, sent):
-    response = creator.post("/replicas/new/", _form_data(creator, create_upstream))
+def test_new_replica_is_preparing_then_active(ada, upstream, sent):
+    response = ada.post("/replicas/new/", _form_data(ada, upstream))
     rid = DETAIL.match(response["Location"]).group(1)
-    assert _status(create_upstream, rid) == "preparing"  # the non-blocking create
+    assert _status(upstream, rid) == "preparing"  # the non-blocking create
     deadline = time.monotonic() + 15
-    while _status(create_upstream, rid) != "active":
+    while _status(upstream, rid) != "active":
         assert time.monotonic() < deadline, "never became active"
         time.sleep(0.1)
     # And the detail page it redirected to exists.
-    assert creator.get(response["Location"]).status_code == 200
+    assert ada.get(response["Location"]).status_code == 200
 
 
-def test_defaults_send_only_what_was_chosen(creator, create_upstream, sent):
-    creator.post("/replicas/new/", _form_data(creator, create_upstream))
+def test_defaults_send_only_what_was_chosen(ada, upstream, sent):
+    ada.post("/replicas/new/", _form_data(ada, upstream))
     (body,) = sent
     assert set(body) == {
         "name", "message", "environment_id", "coding_agent", "lifecycle_policy", "size", "config",
@@ -337,44 +321,44 @@ def test_defaults_send_only_what_was_chosen(creator, create_upstream, sent):
     assert body["config"]["capabilities"] == {"pr_followups": True}
 
 
-def test_a_webhook_without_secret_is_sent_as_a_bare_url(creator, create_upstream, sent, emulator):
-    data = _form_data(creator, create_upstream, webhook_url="https://hooks.example.com/r")
-    response = creator.post("/replicas/new/", data)
+def test_a_webhook_without_secret_is_sent_as_a_bare_url(ada, upstream, sent, emulator):
+    data = _form_data(ada, upstream, webhook_url="https://hooks.example.com/r")
+    response = ada.post("/replicas/new/", data)
     assert sent[0]["webhook_url"] == "https://hooks.example.com/r"
     rid = DETAIL.match(response["Location"]).group(1)
     assert emulator.control(f"replicas/{rid}")["webhook"]["url"] == "https://hooks.example.com/r"
 
 
-def test_a_webhook_secret_needs_a_url(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, webhook_secret="whsec_alone")
-    body = creator.post("/replicas/new/", data).content.decode()
+def test_a_webhook_secret_needs_a_url(ada, upstream, sent):
+    data = _form_data(ada, upstream, webhook_secret="whsec_alone")
+    body = ada.post("/replicas/new/", data).content.decode()
     assert "Add the webhook URL, or clear the secret." in body
     assert '<details class="form-section webhook-section" open>' in body
     assert sent == []
 
 
-def test_goal_mode_is_not_sent_for_other_agents(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, coding_agent="claude", goal_mode="on")
-    response = creator.post("/replicas/new/", data)
+def test_goal_mode_is_not_sent_for_other_agents(ada, upstream, sent):
+    data = _form_data(ada, upstream, coding_agent="claude", goal_mode="on")
+    response = ada.post("/replicas/new/", data)
     assert response.status_code == 302
     assert "goal_mode" not in sent[0]
 
 
-def test_the_create_is_in_the_audit_log(creator, create_upstream, sent, admin):
-    response = creator.post("/replicas/new/", _form_data(creator, create_upstream))
+def test_the_create_is_in_the_audit_log(ada, upstream, sent, admin):
+    response = ada.post("/replicas/new/", _form_data(ada, upstream))
     rid = DETAIL.match(response["Location"]).group(1)
     entry = AuditEntry.objects.get(operation="createReplica")
     assert entry.user == admin and entry.key_kind == "personal"
     assert rid in entry.target_id and entry.result == "ok"
 
 
-def test_an_htmx_link_to_the_page_gets_the_whole_page(creator, emulator):
-    body = creator.get("/replicas/new/", headers={**HX, "HX-Target": "main"}).content.decode()
+def test_an_htmx_link_to_the_page_gets_the_whole_page(ada, emulator):
+    body = ada.get("/replicas/new/", headers={**HX, "HX-Target": "main"}).content.decode()
     assert '<main id="main"' in body
 
 
-def test_htmx_submit_redirects_the_whole_page(creator, create_upstream, sent):
-    response = creator.post("/replicas/new/", _form_data(creator, create_upstream), headers=HX_FORM)
+def test_htmx_submit_redirects_the_whole_page(ada, upstream, sent):
+    response = ada.post("/replicas/new/", _form_data(ada, upstream), headers=HX_FORM)
     assert response.status_code == 200
     assert DETAIL.match(response["HX-Redirect"])
 
@@ -392,52 +376,48 @@ def _replicas_named(upstream, name) -> list[str]:
         page += 1
 
 
-def test_double_submit_creates_one_replica(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream)
-    first = creator.post("/replicas/new/", data)
-    second = creator.post("/replicas/new/", data, headers=HX_FORM)
+def test_double_submit_creates_one_replica(ada, upstream, sent):
+    data = _form_data(ada, upstream)
+    first = ada.post("/replicas/new/", data)
+    second = ada.post("/replicas/new/", data, headers=HX_FORM)
     assert first.status_code == 302
     assert second["HX-Redirect"] == first["Location"]
     assert len(sent) == 1
-    assert _replicas_named(create_upstream, data["name"]) == [
-        DETAIL.match(first["Location"]).group(1)
-    ]
+    assert _replicas_named(upstream, data["name"]) == [DETAIL.match(first["Location"]).group(1)]
 
 
-def test_a_second_submit_waits_for_the_first_in_flight(creator, create_upstream, sent, admin):
-    data = _form_data(creator, create_upstream)
+def test_a_second_submit_waits_for_the_first_in_flight(ada, upstream, sent, admin):
+    data = _form_data(ada, upstream)
     key = create_view._token_key(admin.pk, data["token"])
     cache.set(key, create_view.PENDING, 60)  # the first submit is still running
     replica_id = str(uuid.uuid4())
     threading.Timer(0.5, lambda: cache.set(key, replica_id, 60)).start()
-    response = creator.post("/replicas/new/", data)
+    response = ada.post("/replicas/new/", data)
     assert response["Location"] == f"/replicas/{replica_id}/"
     assert sent == []
 
 
-def test_a_first_submit_that_never_finishes_is_reported(
-    creator, create_upstream, sent, admin, monkeypatch
-):
+def test_a_first_submit_that_never_finishes_is_reported(ada, upstream, sent, admin, monkeypatch):
     monkeypatch.setattr(create_view, "WAIT_FOR_FIRST_S", 0.3)
-    data = _form_data(creator, create_upstream)
+    data = _form_data(ada, upstream)
     cache.set(create_view._token_key(admin.pk, data["token"]), create_view.PENDING, 60)
-    response = creator.post("/replicas/new/", data)
+    response = ada.post("/replicas/new/", data)
     body = response.content.decode()
     assert response.status_code == 200
     assert "This form is already being submitted" in body
     assert sent == []
 
 
-def test_tokens_are_per_user(creator, create_upstream, sent, admin):
-    data = _form_data(creator, create_upstream)
+def test_tokens_are_per_user(ada, upstream, sent, admin):
+    data = _form_data(ada, upstream)
     cache.set(create_view._token_key(admin.pk + 1000, data["token"]), str(uuid.uuid4()), 60)
-    response = creator.post("/replicas/new/", data)
+    response = ada.post("/replicas/new/", data)
     assert response.status_code == 302 and len(sent) == 1
 
 
-def test_a_missing_or_forged_token_still_creates(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, token="../../etc")
-    response = creator.post("/replicas/new/", data)
+def test_a_missing_or_forged_token_still_creates(ada, upstream, sent):
+    data = _form_data(ada, upstream, token="../../etc")
+    response = ada.post("/replicas/new/", data)
     assert response.status_code == 302 and len(sent) == 1
 
 
@@ -458,11 +438,11 @@ def _assert_kept(body: str, data: dict) -> None:
     assert f'name="token" value="{data["token"]}"' in body
 
 
-def test_an_upstream_400_keeps_everything_typed(creator, create_upstream, sent):
+def test_an_upstream_400_keeps_everything_typed(ada, upstream, sent):
     # "/plan" alone is an empty message once the mode prefix is stripped: the API refuses it.
     data = _form_data(
-        creator,
-        create_upstream,
+        ada,
+        upstream,
         message="/plan",
         coding_agent="cursor",
         model="composer-2.5",
@@ -472,7 +452,7 @@ def test_an_upstream_400_keeps_everything_typed(creator, create_upstream, sent):
         keep_open_on_pr_merge="on",
     )
     data["images"] = [_upload("screen.png", PNG)]
-    response = creator.post("/replicas/new/", data)
+    response = ada.post("/replicas/new/", data)
     assert response.status_code == 200
     body = response.content.decode()
     assert len(sent) == 1
@@ -492,18 +472,18 @@ def test_an_upstream_400_keeps_everything_typed(creator, create_upstream, sent):
     # Fix the message and submit again without re-attaching: the kept image goes along.
     data.pop("images")
     data.update(message="Fix it", keep_images=[kept.group(1)])
-    again = creator.post("/replicas/new/", data)
+    again = ada.post("/replicas/new/", data)
     assert again.status_code == 302
     assert base64.b64decode(sent[1]["images"][0]["source"]["data"]) == PNG
 
 
-def test_an_unticked_kept_image_is_left_out(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, message="/fast")
+def test_an_unticked_kept_image_is_left_out(ada, upstream, sent):
+    data = _form_data(ada, upstream, message="/fast")
     data["images"] = [_upload("a.png", PNG)]
-    creator.post("/replicas/new/", data)
+    ada.post("/replicas/new/", data)
     data.pop("images")
     data["message"] = "Go"
-    creator.post("/replicas/new/", data)  # keep_images not sent: unticked
+    ada.post("/replicas/new/", data)  # keep_images not sent: unticked
     assert "images" not in sent[-1]
 
 
@@ -517,10 +497,8 @@ def test_an_unticked_kept_image_is_left_out(creator, create_upstream, sent):
         (httpx.ConnectError("refused"), "may still have been created"),
     ],
 )  # fmt: skip
-def test_server_errors_and_unreachable_keep_the_form(
-    creator, create_upstream, settings, reply, expected
-):
-    data = _form_data(creator, create_upstream, webhook_url="https://hooks.example.com/y")
+def test_server_errors_and_unreachable_keep_the_form(ada, upstream, settings, reply, expected):
+    data = _form_data(ada, upstream, webhook_url="https://hooks.example.com/y")
     with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=False) as mock:
         route = mock.post("/v1/replica")
         if isinstance(reply, Exception):
@@ -528,19 +506,19 @@ def test_server_errors_and_unreachable_keep_the_form(
         else:
             route.mock(return_value=reply)
         mock.route().pass_through()
-        response = creator.post("/replicas/new/", data)
+        response = ada.post("/replicas/new/", data)
     assert response.status_code == 200
     body = response.content.decode()
     assert expected in body
     _assert_kept(body, data)
     # The token was freed: trying again with the same form creates the replica.
-    again = creator.post("/replicas/new/", data)
+    again = ada.post("/replicas/new/", data)
     assert again.status_code == 302
 
 
-def test_htmx_failed_create_answers_the_form_partial(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream, message="/goal")
-    response = creator.post("/replicas/new/", data, headers=HX_FORM)
+def test_htmx_failed_create_answers_the_form_partial(ada, upstream, sent):
+    data = _form_data(ada, upstream, message="/goal")
+    response = ada.post("/replicas/new/", data, headers=HX_FORM)
     assert response.status_code == 200
     body = response.content.decode()
     assert body.strip().startswith('<form id="create-form"')
@@ -548,14 +526,12 @@ def test_htmx_failed_create_answers_the_form_partial(creator, create_upstream, s
     _assert_kept(body, data)
 
 
-def test_environment_lookup_failing_on_submit_keeps_the_form(
-    creator, create_upstream, settings, sent
-):
-    data = _form_data(creator, create_upstream)
+def test_environment_lookup_failing_on_submit_keeps_the_form(ada, upstream, settings, sent):
+    data = _form_data(ada, upstream)
     with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=False) as mock:
         mock.get("/v1/environments").mock(return_value=httpx.Response(500, json={"error": "boom"}))
         mock.route().pass_through()
-        response = creator.post("/replicas/new/", data)
+        response = ada.post("/replicas/new/", data)
     body = response.content.decode()
     assert response.status_code == 200
     assert "The Replica API had a problem" in body
@@ -568,44 +544,44 @@ def test_environment_lookup_failing_on_submit_keeps_the_form(
 # --- images ---------------------------------------------------------------------------------
 
 
-def test_an_image_of_another_type_is_refused_with_its_name(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream)
+def test_an_image_of_another_type_is_refused_with_its_name(ada, upstream, sent):
+    data = _form_data(ada, upstream)
     data["images"] = [_upload("notes.png", b"just some text, not an image at all")]
-    body = creator.post("/replicas/new/", data).content.decode()
+    body = ada.post("/replicas/new/", data).content.decode()
     assert "notes.png is not a PNG, JPEG, GIF or WebP image" in body
     assert sent == []
 
 
-def test_a_bmp_is_refused(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream)
+def test_a_bmp_is_refused(ada, upstream, sent):
+    data = _form_data(ada, upstream)
     data["images"] = [_upload("old.bmp", b"BM" + b"\x00" * 40, "image/bmp")]
-    body = creator.post("/replicas/new/", data).content.decode()
+    body = ada.post("/replicas/new/", data).content.decode()
     assert "old.bmp is not a PNG, JPEG, GIF or WebP image" in body
 
 
-def test_an_image_over_the_size_limit_is_refused(creator, create_upstream, sent, monkeypatch):
+def test_an_image_over_the_size_limit_is_refused(ada, upstream, sent, monkeypatch):
     monkeypatch.setattr(choices, "MAX_IMAGE_BYTES", 1024)
-    data = _form_data(creator, create_upstream)
+    data = _form_data(ada, upstream)
     data["images"] = [_upload("huge.png", PNG + b"\x00" * 2048), _upload("ok.png", PNG)]
-    body = creator.post("/replicas/new/", data).content.decode()
+    body = ada.post("/replicas/new/", data).content.decode()
     assert re.search(r"huge.png is 2.0\xa0KB; the limit is 1.0\xa0KB per image.", body)
     assert sent == []
     # The valid one is kept for the next try.
     assert "ok.png (PNG" in body and "huge.png (PNG" not in body
 
 
-def test_too_many_images_are_refused(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream)
+def test_too_many_images_are_refused(ada, upstream, sent):
+    data = _form_data(ada, upstream)
     data["images"] = [_upload(f"{i}.png", PNG) for i in range(choices.MAX_IMAGES + 1)]
-    body = creator.post("/replicas/new/", data).content.decode()
+    body = ada.post("/replicas/new/", data).content.decode()
     assert f"At most {choices.MAX_IMAGES} images" in body
     assert sent == []
 
 
-def test_images_are_sniffed_not_trusted_by_content_type(creator, create_upstream, sent):
-    data = _form_data(creator, create_upstream)
+def test_images_are_sniffed_not_trusted_by_content_type(ada, upstream, sent):
+    data = _form_data(ada, upstream)
     data["images"] = [_upload("photo.png", b"\xff\xd8\xff\xe0" + b"\x00" * 30, "image/png")]
-    creator.post("/replicas/new/", data)
+    ada.post("/replicas/new/", data)
     assert sent[0]["images"][0]["source"]["media_type"] == "image/jpeg"
 
 

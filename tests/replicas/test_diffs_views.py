@@ -10,11 +10,10 @@ import pytest
 from django.urls import reverse
 from unidiff import PatchSet
 
-from portal.accounts.models import KeyKind
 from portal.replica_api import ReplicaAPI, Settings
 from portal.replicas.rendering import diffs as diff_rendering
 from tests.accounts.personas import *  # noqa: F403
-from tests.conftest import ORG_KEY, PERSONAL_KEY
+from tests.conftest import ORG_KEY
 
 from . import domsim
 
@@ -46,18 +45,6 @@ def multi_file(org_api) -> dict:
     raise AssertionError("no seeded replica has a multi-file diff")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The personas get passwords; PBKDF2's deliberate slowness costs a second per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def client(as_admin, admin, emulator):
-    store_key(admin, KeyKind.PERSONAL, PERSONAL_KEY)  # noqa: F405
-    return as_admin
-
-
 def diffs_url(rid: str, view: str | None = None) -> str:
     url = reverse("replicas:diffs", args=[rid])
     return f"{url}?view={view}" if view else url
@@ -79,8 +66,8 @@ def file_blocks(body: str) -> dict[str, str]:
 HTMX = {"HX-Request": "true", "HX-Target": "diffs", "HX-Current-URL": "http://testserver/"}
 
 
-def test_each_file_shows_its_added_and_removed_counts(client, multi_file):
-    response = client.get(diffs_url(multi_file["id"]))
+def test_each_file_shows_its_added_and_removed_counts(ada, multi_file):
+    response = ada.get(diffs_url(multi_file["id"]))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="replica-header"' in body and 'aria-current="page">Diffs</a>' in body
@@ -105,8 +92,8 @@ def test_each_file_shows_its_added_and_removed_counts(client, multi_file):
     assert f"+{total_added}" in summary and f"−{total_removed}" in summary
 
 
-def test_unified_is_the_default_with_highlighting_and_collapsible_files(client, multi_file):
-    body = client.get(diffs_url(multi_file["id"])).content.decode()
+def test_unified_is_the_default_with_highlighting_and_collapsible_files(ada, multi_file):
+    body = ada.get(diffs_url(multi_file["id"])).content.decode()
     assert "diff-table--unified" in body and "diff-table--split" not in body
     assert re.search(r'<span class="(k|kd|nx)">', body)  # Pygments token classes
     blocks = file_blocks(body)
@@ -117,9 +104,9 @@ def test_unified_is_the_default_with_highlighting_and_collapsible_files(client, 
     assert 'class="toggle active" aria-current="true">Unified' in toggle
 
 
-def test_split_view_by_url_param_and_toggle_links(client, multi_file):
+def test_split_view_by_url_param_and_toggle_links(ada, multi_file):
     rid = multi_file["id"]
-    body = client.get(diffs_url(rid, "split")).content.decode()
+    body = ada.get(diffs_url(rid, "split")).content.decode()
     assert "diff-table--split" in body and "diff-table--unified" not in body
     toggle = re.search(r'<nav class="view-toggle".*?</nav>', body, re.S)[0]
     assert 'class="toggle active" aria-current="true">Split' in toggle
@@ -127,46 +114,46 @@ def test_split_view_by_url_param_and_toggle_links(client, multi_file):
         url = diffs_url(rid, view)
         assert f'href="{url}" hx-get="{url}" hx-target="#diffs"' in toggle
     # Anything else is the unified view.
-    assert "diff-table--unified" in client.get(diffs_url(rid, "sideways")).content.decode()
+    assert "diff-table--unified" in ada.get(diffs_url(rid, "sideways")).content.decode()
 
 
-def test_the_toggle_swaps_only_the_diffs_and_tabs_get_the_page(client, multi_file):
+def test_the_toggle_swaps_only_the_diffs_and_tabs_get_the_page(ada, multi_file):
     rid = multi_file["id"]
-    partial = client.get(diffs_url(rid, "split"), headers=HTMX)
+    partial = ada.get(diffs_url(rid, "split"), headers=HTMX)
     assert partial.status_code == 200
     body = partial.content.decode()
     assert body.lstrip().startswith('<div id="diffs"')
     assert "replica-header" not in body and "<html" not in body
     assert "diff-table--split" in body
     assert "HX-Target" in partial["Vary"]
-    tab = client.get(diffs_url(rid), headers={**HTMX, "HX-Target": "main"})
+    tab = ada.get(diffs_url(rid), headers={**HTMX, "HX-Target": "main"})
     assert "<html" in tab.content.decode()
 
 
-def test_big_files_start_collapsed_with_a_notice(client, multi_file, monkeypatch):
+def test_big_files_start_collapsed_with_a_notice(ada, multi_file, monkeypatch):
     patch = multi_file["patch"]
     biggest = max(patch, key=lambda p: p.added + p.removed)
     smallest = min(patch, key=lambda p: p.added + p.removed)
     limit = biggest.added + biggest.removed - 1
     assert smallest.added + smallest.removed <= limit
     monkeypatch.setattr(diff_rendering, "BIG_FILE_LINES", limit)
-    blocks = file_blocks(client.get(diffs_url(multi_file["id"])).content.decode())
+    blocks = file_blocks(ada.get(diffs_url(multi_file["id"])).content.decode())
     big = blocks[biggest.path]
     assert not re.match(r"<details[^>]*\sopen>", big) and "is-big" in big
     assert "collapsed by default" in big
     assert re.match(r"<details[^>]*\sopen>", blocks[smallest.path])
 
 
-def test_files_beyond_the_size_limits_are_not_rendered(client, multi_file, monkeypatch):
+def test_files_beyond_the_size_limits_are_not_rendered(ada, multi_file, monkeypatch):
     patch = multi_file["patch"]
     biggest = max(patch, key=lambda p: p.added + p.removed)
     monkeypatch.setattr(diff_rendering, "MAX_FILE_LINES", biggest.added + biggest.removed - 1)
-    blocks = file_blocks(client.get(diffs_url(multi_file["id"])).content.decode())
+    blocks = file_blocks(ada.get(diffs_url(multi_file["id"])).content.decode())
     block = blocks[biggest.path]
     assert "Diff too large to display" in block and "<table" not in block
 
 
-def test_a_repository_without_changes_is_named(client, org_api):
+def test_a_repository_without_changes_is_named(ada, org_api):
     for replica in org_api.list_replicas(limit=50).replicas:
         statuses = (
             org_api.get_replica(str(replica.id), include="diffs").replica.repository_statuses or []
@@ -174,13 +161,13 @@ def test_a_repository_without_changes_is_named(client, org_api):
         changed = [s for s in statuses if s.git_diff and s.git_diff.full_diff]
         unchanged = [s for s in statuses if not (s.git_diff and s.git_diff.full_diff)]
         if changed and unchanged:
-            body = client.get(diffs_url(str(replica.id))).content.decode()
+            body = ada.get(diffs_url(str(replica.id))).content.decode()
             assert f"No changes in {unchanged[0].repository}" in body
             return
     pytest.fail("no seeded replica has one changed and one unchanged repository")
 
 
-def test_a_replica_without_diffs_says_so(client, emulator, org_api):
+def test_a_replica_without_diffs_says_so(ada, emulator, org_api):
     repo = org_api.list_repositories().repositories[0]
     created = org_api.create_replica(
         {
@@ -191,12 +178,12 @@ def test_a_replica_without_diffs_says_so(client, emulator, org_api):
     )
     rid = str(created.replica.id)
     emulator.control(f"replicas/{rid}/state", {"status": "preparing", "hold": True})
-    body = client.get(diffs_url(rid)).content.decode()
+    body = ada.get(diffs_url(rid)).content.decode()
     assert "No changes in this workspace" in body or "No diff information" in body
     assert "view-toggle" not in body
 
 
-def test_diffs_stay_readable_when_the_workspace_is_in_error(client, emulator, org_api):
+def test_diffs_stay_readable_when_the_workspace_is_in_error(ada, emulator, org_api):
     failed = next(
         (
             r
@@ -206,21 +193,19 @@ def test_diffs_stay_readable_when_the_workspace_is_in_error(client, emulator, or
         None,
     )
     assert failed is not None, "no seeded replica in error has a diff"
-    response = client.get(diffs_url(str(failed.id)))
+    response = ada.get(diffs_url(str(failed.id)))
     assert response.status_code == 200
     body = response.content.decode()
     assert "This workspace is in its error state" in body and "diff-file" in body
 
 
-def test_the_panel_works_with_the_database_off_limits_to_async_code(
-    client, multi_file, monkeypatch
-):
+def test_the_panel_works_with_the_database_off_limits_to_async_code(ada, multi_file, monkeypatch):
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
-    assert client.get(diffs_url(multi_file["id"], "split")).status_code == 200
+    assert ada.get(diffs_url(multi_file["id"], "split")).status_code == 200
 
 
-def test_an_unknown_replica_is_a_404(client):
-    assert client.get(diffs_url(str(uuid.uuid4()))).status_code == 404
+def test_an_unknown_replica_is_a_404(ada):
+    assert ada.get(diffs_url(str(uuid.uuid4()))).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(db, multi_file):

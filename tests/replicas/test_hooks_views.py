@@ -12,20 +12,13 @@ import pytest
 import respx
 from django.urls import reverse
 
-from portal.accounts.models import KeyKind
 from portal.replica_api import ReplicaAPI, Settings
 from tests.accounts.personas import *  # noqa: F403
-from tests.conftest import ORG_KEY, PERSONAL_KEY
+from tests.conftest import ORG_KEY
 
 from . import domsim
 
 pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The personas get passwords; PBKDF2's deliberate slowness costs a second per test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +37,6 @@ def logged(org_api) -> dict:
     raise AssertionError("no seeded replica has truncated and timed-out hook logs")
 
 
-@pytest.fixture
-def client(as_admin, admin, emulator):
-    store_key(admin, KeyKind.PERSONAL, PERSONAL_KEY)  # noqa: F405
-    return as_admin
-
-
 def hooks_url(rid: str) -> str:
     return reverse("replicas:hooks", args=[rid])
 
@@ -64,8 +51,8 @@ def runs(body: str, group: str) -> list[str]:
     return re.findall(r'<details class="hook-run\b.*?</div>\s*</details>', section, re.S)
 
 
-def test_warm_and_start_runs_show_exit_code_time_and_output(client, logged):
-    response = client.get(hooks_url(logged["id"]))
+def test_warm_and_start_runs_show_exit_code_time_and_output(ada, logged):
+    response = ada.get(hooks_url(logged["id"]))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'id="replica-header"' in body and 'aria-current="page">Hooks</a>' in body
@@ -86,8 +73,8 @@ def test_warm_and_start_runs_show_exit_code_time_and_output(client, logged):
                 assert all(domsim.squash(c) in text for c in entry.hookCommands)
 
 
-def test_timed_out_and_failed_runs_are_flagged_and_open(client, logged):
-    body = client.get(hooks_url(logged["id"])).content.decode()
+def test_timed_out_and_failed_runs_are_flagged_and_open(ada, logged):
+    body = ada.get(hooks_url(logged["id"])).content.decode()
     hooks = logged["hooks"]
     for group, entries in (("warm", hooks.warm_hooks.logs), ("start", hooks.start_hooks.logs)):
         for entry, block in zip(entries, runs(body, group), strict=True):
@@ -100,8 +87,8 @@ def test_timed_out_and_failed_runs_are_flagged_and_open(client, logged):
                 assert "hook-exit--bad" in head
 
 
-def test_truncated_output_says_how_much_is_shown(client, logged):
-    body = client.get(hooks_url(logged["id"])).content.decode()
+def test_truncated_output_says_how_much_is_shown(ada, logged):
+    body = ada.get(hooks_url(logged["id"])).content.decode()
     hooks = logged["hooks"]
     for group, entries in (("warm", hooks.warm_hooks.logs), ("start", hooks.start_hooks.logs)):
         for entry, block in zip(entries, runs(body, group), strict=True):
@@ -115,8 +102,8 @@ def test_truncated_output_says_how_much_is_shown(client, logged):
                 assert "truncated" not in block.lower()
 
 
-def test_hook_output_is_escaped(client, logged):
-    body = client.get(hooks_url(logged["id"])).content.decode()
+def test_hook_output_is_escaped(ada, logged):
+    body = ada.get(hooks_url(logged["id"])).content.decode()
     # The seeded scripts hold quotes and `>` redirections: they come out as text.
     assert "&gt; /tmp/dev.log" in body or "&quot;" in body
     assert '<pre class="hook-output">' in body
@@ -139,11 +126,11 @@ def new_replica(org_api) -> str:
     return rid
 
 
-def test_a_replica_without_hook_runs_says_so(client, org_api):
+def test_a_replica_without_hook_runs_says_so(ada, org_api):
     for replica in org_api.list_replicas(status="active", limit=50).replicas:
         hooks = org_api.get_replica_hooks(str(replica.id))
         if not hooks.warm_hooks.logs and not hooks.start_hooks.logs:
-            body = client.get(hooks_url(str(replica.id))).content.decode()
+            body = ada.get(hooks_url(str(replica.id))).content.decode()
             assert "No warm hooks ran." in body and "No start hooks ran." in body
             return
     pytest.fail("no seeded active replica is without hook logs")
@@ -156,19 +143,17 @@ def test_a_replica_without_hook_runs_says_so(client, org_api):
         ("error", "this workspace is in its error state, so its hook logs can't be read"),
     ],
 )
-def test_an_unreadable_workspace_says_hooks_are_unavailable(
-    client, emulator, org_api, state, message
-):
+def test_an_unreadable_workspace_says_hooks_are_unavailable(ada, emulator, org_api, state, message):
     rid = new_replica(org_api)
     emulator.control(f"replicas/{rid}/state", {"status": state})
-    response = client.get(hooks_url(rid))
+    response = ada.get(hooks_url(rid))
     assert response.status_code == 200
     body = response.content.decode()
     assert message in body
     assert ("Wake</button>" in body) == (state == "sleeping")
 
 
-def test_a_conflict_on_an_active_workspace_says_to_try_later(client, logged, settings):
+def test_a_conflict_on_an_active_workspace_says_to_try_later(ada, logged, settings):
     rid = logged["id"]
     conflict = httpx.Response(
         409, json={"error": "Workspace is still preparing", "details": "Retry shortly."}
@@ -176,24 +161,24 @@ def test_a_conflict_on_an_active_workspace_says_to_try_later(client, logged, set
     with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=True) as mock:
         mock.get(f"/v1/replica/{rid}/hooks").mock(return_value=conflict)
         mock.route().pass_through()
-        response = client.get(hooks_url(rid))
+        response = ada.get(hooks_url(rid))
     assert response.status_code == 200
     body = response.content.decode()
     assert "Hook logs can't be read right now" in body and "Workspace is still preparing" in body
 
 
-def test_the_panel_works_with_the_database_off_limits_to_async_code(client, logged, monkeypatch):
+def test_the_panel_works_with_the_database_off_limits_to_async_code(ada, logged, monkeypatch):
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
-    assert client.get(hooks_url(logged["id"])).status_code == 200
+    assert ada.get(hooks_url(logged["id"])).status_code == 200
 
 
-def test_hooks_and_the_header_are_fetched_concurrently(client, logged, emulator):
+def test_hooks_and_the_header_are_fetched_concurrently(ada, logged, emulator):
     url = hooks_url(logged["id"])
-    assert client.get(url).status_code == 200
+    assert ada.get(url).status_code == 200
     emulator.control("config", {"latency_ms": 400})
     try:
         start = time.monotonic()
-        response = client.get(url)
+        response = ada.get(url)
         elapsed = time.monotonic() - start
     finally:
         emulator.control("config", {"latency_ms": 0})
@@ -201,15 +186,15 @@ def test_hooks_and_the_header_are_fetched_concurrently(client, logged, emulator)
     assert elapsed < 0.75, f"{elapsed:.2f} s"  # one after the other: at least 0.8 s
 
 
-def test_an_htmx_tab_switch_gets_the_whole_page(client, logged):
+def test_an_htmx_tab_switch_gets_the_whole_page(ada, logged):
     # The tab bar swaps #main out of the full page (hx-select="#main").
     headers = {"HX-Request": "true", "HX-Target": "main"}
-    body = client.get(hooks_url(logged["id"]), headers=headers).content.decode()
+    body = ada.get(hooks_url(logged["id"]), headers=headers).content.decode()
     assert 'id="main"' in body and 'id="hooks"' in body and 'id="replica-header"' in body
 
 
-def test_an_unknown_replica_is_a_404(client):
-    assert client.get(hooks_url(str(uuid.uuid4()))).status_code == 404
+def test_an_unknown_replica_is_a_404(ada):
+    assert ada.get(hooks_url(str(uuid.uuid4()))).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(db, logged):
