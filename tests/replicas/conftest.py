@@ -27,15 +27,19 @@ def upstream(emulator, api_settings) -> ReplicaAPI:
     return ReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
 
 
-def active_replica(upstream: ReplicaAPI, name: str) -> str:
+def active_replica(upstream: ReplicaAPI, name: str, message: str = "Say hello", **fields) -> str:
     """Create a replica and wait until it is active; returns its id."""
-    created = upstream.create_replica({"name": name, "message": "Say hello"})
+    created = upstream.create_replica({"name": name, "message": message, **fields})
     rid = str(created.replica.id)
+    wait_active(upstream, rid)
+    return rid
+
+
+def wait_active(upstream: ReplicaAPI, rid: str) -> None:
     deadline = time.monotonic() + 15
     while upstream.get_replica(rid).replica.status.value != "active":
         assert time.monotonic() < deadline, "replica never became active"
         time.sleep(0.1)
-    return rid
 
 
 def seeded(upstream: ReplicaAPI, status: str):

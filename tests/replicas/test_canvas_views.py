@@ -22,6 +22,7 @@ from portal.replica_api import ReplicaAPI, Settings
 from portal.replicas.rendering.canvas import IFRAME_CSP
 from tests.accounts.personas import *  # noqa: F403
 from tests.conftest import ORG_KEY
+from tests.replicas.conftest import active_replica
 
 from . import domsim
 from .xss import PAYLOADS, assert_inert
@@ -60,19 +61,12 @@ def _named(showcase, suffix: str):
 def new_replica(emulator, org_api) -> str:
     """A replica of our own (active), bound to the first repository the org has."""
     repo = org_api.list_repositories().repositories[0]
-    created = org_api.create_replica(
-        {
-            "name": f"canvas-test-{uuid.uuid4().hex[:6]}",
-            "message": "Write the release notes",
-            "repository_ids": [str(repo.id)],
-        }
+    return active_replica(
+        org_api,
+        f"canvas-test-{uuid.uuid4().hex[:6]}",
+        message="Write the release notes",
+        repository_ids=[str(repo.id)],
     )
-    rid = str(created.replica.id)
-    deadline = time.monotonic() + 15
-    while org_api.get_replica(rid).replica.status.value != "active":
-        assert time.monotonic() < deadline, "the new replica never became active"
-        time.sleep(0.05)
-    return rid
 
 
 def drop(emulator, rid: str, filename: str, **body) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import re
 import threading
-import time
 import uuid
 
 import httpx
@@ -21,6 +20,7 @@ from portal.replica_api import ReplicaAPI, transport
 from portal.replicas import choices
 from portal.replicas.views import create as create_view
 from tests.accounts.personas import store_key
+from tests.replicas.conftest import wait_active
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -304,10 +304,7 @@ def test_new_replica_is_preparing_then_active(ada, upstream, sent):
     response = ada.post("/replicas/new/", _form_data(ada, upstream))
     rid = DETAIL.match(response["Location"]).group(1)
     assert _status(upstream, rid) == "preparing"  # the non-blocking create
-    deadline = time.monotonic() + 15
-    while _status(upstream, rid) != "active":
-        assert time.monotonic() < deadline, "never became active"
-        time.sleep(0.1)
+    wait_active(upstream, rid)
     # And the detail page it redirected to exists.
     assert ada.get(response["Location"]).status_code == 200
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from portal.replica_api import ReplicaAPI, Settings
 from tests.accounts.personas import *  # noqa: F403
 from tests.conftest import ORG_KEY
+from tests.replicas.conftest import active_replica
 
 from . import domsim
 
@@ -111,19 +112,9 @@ def test_hook_output_is_escaped(ada, logged):
 
 def new_replica(org_api) -> str:
     repo = org_api.list_repositories().repositories[0]
-    created = org_api.create_replica(
-        {
-            "name": f"hooks-test-{uuid.uuid4().hex[:6]}",
-            "message": "Hi",
-            "repository_ids": [str(repo.id)],
-        }
+    return active_replica(
+        org_api, f"hooks-test-{uuid.uuid4().hex[:6]}", message="Hi", repository_ids=[str(repo.id)]
     )
-    rid = str(created.replica.id)
-    deadline = time.monotonic() + 15
-    while org_api.get_replica(rid).replica.status.value != "active":
-        assert time.monotonic() < deadline, "the new replica never became active"
-        time.sleep(0.05)
-    return rid
 
 
 def test_a_replica_without_hook_runs_says_so(ada, org_api):
