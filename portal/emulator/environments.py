@@ -424,6 +424,17 @@ def _item(request: Request, collection: dict[str, dict], env: dict, label: str, 
     return item
 
 
+def _delete_item(
+    request: Request, collection: dict[str, dict], label: str, param: str = "id"
+) -> Response:
+    """Delete one of an environment's items (a variable, file, skill, registry or MCP)."""
+    env = _env(request, missing=404)
+    item = _item(request, collection, env, label, param)
+    del collection[item["id"]]
+    env["updated_at"] = now()
+    return ok({"success": True})
+
+
 def _is_admin(request: Request) -> bool:
     who = principal(request)
     if who.is_org:
@@ -778,12 +789,7 @@ async def update_variable(request: Request) -> Response:
 
 @endpoint(200, 400, 404, 500)
 async def delete_variable(request: Request) -> Response:
-    area = _area(request)
-    env = _env(request, missing=404)
-    var = _item(request, area.variables, env, "variable")
-    del area.variables[var["id"]]
-    env["updated_at"] = now()
-    return ok({"success": True})
+    return _delete_item(request, _area(request).variables, "variable")
 
 
 # =========================================================================================
@@ -883,12 +889,7 @@ async def update_file(request: Request) -> Response:
 
 @endpoint(200, 400, 404, 500)
 async def delete_file(request: Request) -> Response:
-    area = _area(request)
-    env = _env(request, missing=404)
-    item = _item(request, area.files, env, "file")
-    del area.files[item["id"]]
-    env["updated_at"] = now()
-    return ok({"success": True})
+    return _delete_item(request, _area(request).files, "file")
 
 
 # =========================================================================================
@@ -943,12 +944,7 @@ async def create_skill(request: Request) -> Response:
 
 @endpoint(200, 400, 404, 500)
 async def delete_skill(request: Request) -> Response:
-    area = _area(request)
-    env = _env(request, missing=404)
-    skill = _item(request, area.skills, env, "skill")
-    del area.skills[skill["id"]]
-    env["updated_at"] = now()
-    return ok({"success": True})
+    return _delete_item(request, _area(request).skills, "skill")
 
 
 def _registry_public(r: dict) -> dict:
@@ -1017,12 +1013,7 @@ async def create_registry(request: Request) -> Response:
 
 @endpoint(200, 400, 404, 500)
 async def delete_registry(request: Request) -> Response:
-    area = _area(request)
-    env = _env(request, missing=404)
-    registry = _item(request, area.registries, env, "skills registry", "skillsRegistryId")
-    del area.registries[registry["id"]]
-    env["updated_at"] = now()
-    return ok({"success": True})
+    return _delete_item(request, _area(request).registries, "skills registry", "skillsRegistryId")
 
 
 @endpoint(200, 400, 404, 500)
@@ -1156,12 +1147,7 @@ async def update_mcp(request: Request) -> Response:
 
 @endpoint(200, 400, 404, 500)
 async def delete_mcp(request: Request) -> Response:
-    area = _area(request)
-    env = _env(request, missing=404)
-    mcp = _item(request, area.mcps, env, "MCP")
-    del area.mcps[mcp["id"]]
-    env["updated_at"] = now()
-    return ok({"success": True})
+    return _delete_item(request, _area(request).mcps, "MCP")
 
 
 # =========================================================================================
