@@ -41,6 +41,7 @@ from .env_validation import (
     string_map,
 )
 from .http import ApiError, iso, new_id, now, ok
+from .misc import repository_uuid
 from .sse import event_stream
 from .state import DEMO_ORG_ID, DEMO_USERS, Principal, Store
 from .warm_pools import WarmPools
@@ -57,13 +58,9 @@ MCP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 SYSTEM_DIRS = ("/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/proc", "/sys", "/dev", "/boot")
 
-# Deterministic ids of the demo repositories (the misc area serves the same ones).
+# The demo repositories; their ids come from the misc area's `repository_uuid` (it serves them).
 REPOSITORY_NAMES = ("acme/web", "acme/api", "acme/infra")
 REPOSITORY_SET_NAMES = ("acme/platform",)
-
-
-def repository_uuid(name: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"replica-emulator/repository/{name}"))
 
 
 def environment_uuid(name: str) -> str:

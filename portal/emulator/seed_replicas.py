@@ -31,6 +31,7 @@ import zlib
 from datetime import datetime, timedelta
 
 from . import agent
+from .environments import environment_uuid
 from .http import iso, now
 from .replica_state import Chat, QueuedMessage, Replica, user_by_id
 from .replicas import build_replica
@@ -47,17 +48,13 @@ def chat_uuid(replica_name: str, title: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"replica-emulator/chat/{replica_name}/{title}"))
 
 
-def _environment_uuid(name: str) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"replica-emulator/environment/{name}"))
-
-
 def _env(store: Store, name: str) -> dict | None:
     """An environment by its seed name (`web`, `platform`, `global`...), if that area has it."""
     resolve = getattr(store.environments, "resolve", None)
     if not callable(resolve):
         return None
     try:
-        return resolve("global" if name == "global" else _environment_uuid(name))
+        return resolve("global" if name == "global" else environment_uuid(name))
     except Exception:  # noqa: BLE001 - seed on regardless of the other area
         return None
 
