@@ -1,5 +1,5 @@
-"""Shared by the replica page tests: Ada signed in with her demo key, an upstream client,
-and helpers to find or make replicas in the emulator."""
+"""Shared by the replica page tests: Ada signed in with her demo key, upstream clients (hers
+and the org's), and helpers to find or make replicas in the emulator."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 
 from portal.accounts.models import KeyKind
 from portal.emulator.config import DEMO_PERSONAL_KEYS
-from portal.replica_api import ReplicaAPI
+from portal.replica_api import ReplicaAPI, Settings
 from tests.accounts.personas import *  # noqa: F403
 from tests.accounts.personas import store_key
+from tests.conftest import ORG_KEY
 
 
 @pytest.fixture
@@ -25,6 +26,12 @@ def ada(as_admin, admin, emulator):
 def upstream(emulator, api_settings) -> ReplicaAPI:
     """A direct client with Ada's key, to set up and check state in the emulator."""
     return ReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
+
+
+@pytest.fixture(scope="module")
+def org_api(emulator) -> ReplicaAPI:
+    """A direct client with the org key (one per test module)."""
+    return ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
 
 
 def active_replica(upstream: ReplicaAPI, name: str, message: str = "Say hello", **fields) -> str:

@@ -18,10 +18,8 @@ import pytest
 import respx
 from django.urls import reverse
 
-from portal.replica_api import ReplicaAPI, Settings
 from portal.replicas.rendering.canvas import IFRAME_CSP
 from tests.accounts.personas import *  # noqa: F403
-from tests.conftest import ORG_KEY
 from tests.replicas.conftest import active_replica
 
 from . import domsim
@@ -32,11 +30,6 @@ KINDS = {"markdown", "html", "image", "video", "audio", "other"}
 
 
 # --- fixtures and helpers ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def org_api(emulator) -> ReplicaAPI:
-    return ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
 
 
 @pytest.fixture(scope="module")

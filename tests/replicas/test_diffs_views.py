@@ -10,19 +10,12 @@ import pytest
 from django.urls import reverse
 from unidiff import PatchSet
 
-from portal.replica_api import ReplicaAPI, Settings
 from portal.replicas.rendering import diffs as diff_rendering
 from tests.accounts.personas import *  # noqa: F403
-from tests.conftest import ORG_KEY
 
 from . import domsim
 
 pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture(scope="module")
-def org_api(emulator) -> ReplicaAPI:
-    return ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
 
 
 def _diffs(org_api, rid: str) -> dict[str, str]:

@@ -12,19 +12,12 @@ import pytest
 import respx
 from django.urls import reverse
 
-from portal.replica_api import ReplicaAPI, Settings
 from tests.accounts.personas import *  # noqa: F403
-from tests.conftest import ORG_KEY
 from tests.replicas.conftest import active_replica
 
 from . import domsim
 
 pytestmark = pytest.mark.emulator
-
-
-@pytest.fixture(scope="module")
-def org_api(emulator) -> ReplicaAPI:
-    return ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
 
 
 @pytest.fixture(scope="module")
