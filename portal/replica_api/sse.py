@@ -148,8 +148,10 @@ async def stream_events(
                 if event is _OPEN:
                     if attempt:
                         yield Reconnected(attempt)
-                    attempt = 0
                     continue
+                # Back-off resets only once the stream really delivers: one that opens and
+                # drops at once keeps backing off (and counts toward max_attempts).
+                attempt = 0
                 if event.id:
                     last_event_id = event.id
                 yield event

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -54,10 +55,12 @@ class Rendered:
 
 @dataclass(frozen=True)
 class Gap:
-    """The viewer missed events (too slow, or resumed from an id no longer buffered):
-    it should refill from history."""
+    """The viewer missed events (too slow, the upstream dropped, or it resumed from an id
+    no longer buffered): it should refill its transcript from history, and resume after
+    `upto` (the newest event id now) if its connection to the portal breaks."""
 
     reason: str
+    upto: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,9 @@ class Closed:
 
 
 class Subscription:
-    def __init__(self, upstream: _Upstream) -> None:
+    def __init__(self, upstream: _Upstream, api: AsyncReplicaAPI) -> None:
         self.upstream = upstream
+        self.api = api  # this viewer's own client (its key was checked before joining)
         self.queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.cut_off = False
 
@@ -79,10 +83,11 @@ class Subscription:
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
-            # Don't let one slow browser hold memory or slow the others: cut it off.
+            # Don't let one slow browser hold memory or slow the others: cut it off; it
+            # reloads the transcript from history and resumes after the newest event.
             self.cut_off = True
             self.queue = asyncio.Queue(maxsize=2)
-            self.queue.put_nowait(Gap("viewer fell behind"))
+            self.queue.put_nowait(Gap("viewer fell behind", self.upstream.last_id))
 
     async def get(self, timeout: float | None = None) -> Any | None:
         """The next item, or None after `timeout` seconds of silence."""
@@ -106,16 +111,6 @@ class Subscription:
         """Whether nothing follows `item` for this viewer."""
         return isinstance(item, Closed) or (isinstance(item, Gap) and self.cut_off)
 
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[Any]:
-        while True:
-            item = await self.get()
-            yield item
-            if self.is_last(item):
-                return
-
 
 Renderer = Callable[[], Callable[[Any], str]]
 
@@ -124,36 +119,84 @@ def _no_html() -> Callable[[Any], str]:
     return lambda event: ""
 
 
+# Refusals that concern one key, not the replica: try another viewer's key.
+KEY_REFUSALS = (errors.Unauthorized, errors.Forbidden)
+
+
+def _retryable(error: errors.ReplicaAPIError) -> bool:
+    return isinstance(error, errors.Unreachable) or (
+        error.status is not None and (error.status >= 500 or error.status == 429)
+    )
+
+
 @dataclass
 class _Upstream:
     replica_id: str
-    api: AsyncReplicaAPI
     render: Callable[[Any], str]
-    subscribers: set[Subscription] = field(default_factory=set)
+    subscribers: dict[Subscription, None] = field(default_factory=dict)  # in joining order
     buffer: deque[Rendered] = field(default_factory=lambda: deque(maxlen=BUFFER_SIZE))
     task: asyncio.Task | None = None
     closer: asyncio.TimerHandle | None = None
     reconnecting: bool = False
     closed: Closed | None = None
+    max_backoff: float = 30.0
+
+    @property
+    def last_id(self) -> str | None:
+        return self.buffer[-1].id if self.buffer else None
 
     def broadcast(self, item: Any) -> None:
         for sub in list(self.subscribers):
             sub.deliver(item)
 
+    def _pick(self) -> Subscription | None:
+        """The viewer whose key opens the stream: the latest to join (keys of viewers who
+        left are never used again)."""
+        return next(reversed(self.subscribers), None)
+
     async def run(self) -> None:
-        last_id = self.buffer[-1].id if self.buffer else None
+        """Read the replica's events with a current viewer's key, render each once, fan
+        out. On a drop: reconnect with backoff (with whichever viewer's key is current),
+        then have every viewer refill its transcript from history, since the API doesn't
+        promise to replay what was missed. A key the API refuses ends that viewer's stream
+        only; the others carry on with their own keys."""
+        attempt = 0
         try:
-            async for item in self.api.stream_replica_events(
-                self.replica_id, last_event_id=last_id
-            ):
-                if isinstance(item, Reconnecting | Reconnected):
-                    self.reconnecting = isinstance(item, Reconnecting)
-                    self.broadcast(item)
+            while self.subscribers:
+                holder = self._pick()
+                try:
+                    async for item in holder.api.stream_replica_events(
+                        self.replica_id, reconnect=False
+                    ):
+                        if self.reconnecting:
+                            self.reconnecting = False
+                            self.broadcast(Reconnected(attempt))
+                            self.broadcast(Gap("the live stream was interrupted", self.last_id))
+                        attempt = 0
+                        rendered = self._render(item)
+                        self.buffer.append(rendered)
+                        self.broadcast(rendered)
+                    error: errors.ReplicaAPIError = errors.Unreachable("The event stream ended.")
+                except KEY_REFUSALS as exc:
+                    # This viewer's key can't read the replica (any more): end its stream.
+                    holder.deliver(Closed(exc))
+                    self.subscribers.pop(holder, None)
                     continue
-                self.reconnecting = False
-                rendered = self._render(item)
-                self.buffer.append(rendered)
-                self.broadcast(rendered)
+                except errors.ReplicaAPIError as exc:
+                    if not _retryable(exc):
+                        raise
+                    error = exc
+                attempt += 1
+                backoff = min(self.max_backoff, 0.25 * 2 ** min(attempt, 8))
+                if error.retry_after is not None:
+                    backoff = max(backoff, min(error.retry_after, self.max_backoff))
+                delay = backoff / 2 + random.uniform(0, backoff / 2)
+                self.reconnecting = True
+                self.broadcast(Reconnecting(attempt, delay, error))
+                log.info(
+                    "replica %s events dropped (%s); retry in %.1fs", self.replica_id, error, delay
+                )
+                await asyncio.sleep(delay)
         except errors.ReplicaAPIError as exc:
             self.closed = Closed(exc)
             self.broadcast(self.closed)
@@ -181,7 +224,7 @@ class _Upstream:
         ids = [e.id for e in self.buffer]
         if event_id in ids:
             return list(self.buffer)[ids.index(event_id) + 1 :]
-        return [Gap("resumed from an event this portal process no longer has")]
+        return [Gap("resumed from an event this portal process no longer has", self.last_id)]
 
 
 class StreamHub:
@@ -206,22 +249,23 @@ class StreamHub:
         last_event_id: str | None = None,
         renderer: Renderer = _no_html,
     ) -> AsyncIterator[Subscription]:
-        """Join (or open) the replica's shared upstream. `api` must already be known to be
-        allowed to read this replica; it is used only if this viewer opens the upstream."""
+        """Join (or open) the replica's shared upstream. `api` is this viewer's own client,
+        already known to be allowed to read the replica; the upstream (re)connects with the
+        key of a viewer who is still watching."""
         key = (api.settings.base_url, replica_id)
         upstream = self._upstreams.get(key)
         if upstream is None or upstream.closed is not None:
-            upstream = _Upstream(replica_id, api, renderer())
+            upstream = _Upstream(replica_id, renderer())
             self._upstreams[key] = upstream
         if upstream.closer is not None:
             upstream.closer.cancel()
             upstream.closer = None
-        sub = Subscription(upstream)
+        sub = Subscription(upstream, api)
         for item in upstream.replay_after(last_event_id):
             sub.deliver(item)
         if upstream.reconnecting:
             sub.deliver(Reconnecting(0, 0.0, errors.Unreachable("reconnecting")))
-        upstream.subscribers.add(sub)
+        upstream.subscribers[sub] = None
         if upstream.task is None or upstream.task.done():
             upstream.closed = None
             upstream.task = asyncio.get_running_loop().create_task(upstream.run())
@@ -229,7 +273,7 @@ class StreamHub:
         try:
             yield sub
         finally:
-            upstream.subscribers.discard(sub)
+            upstream.subscribers.pop(sub, None)
             if not upstream.subscribers:
                 self._schedule_close(key, upstream)
 

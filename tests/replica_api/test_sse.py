@@ -195,3 +195,15 @@ async def test_non_event_stream_content_type_is_invalid():
     api = AsyncReplicaAPI("k", settings=SETTINGS)
     with pytest.raises(errors.InvalidResponse):
         await collect(api.stream_replica_events("r1", reconnect=False), 1)
+
+
+@respx.mock
+async def test_streams_that_open_and_drop_at_once_keep_backing_off():
+    respx.get(EVENTS_URL).mock(side_effect=lambda request: stream_response(Dropping(b": hi\n\n")))
+    api = AsyncReplicaAPI("k", settings=SETTINGS)
+    attempts = []
+    with pytest.raises(errors.Unreachable):
+        async for item in api.stream_replica_events("r1", max_attempts=3):
+            if isinstance(item, Reconnecting):
+                attempts.append(item.attempt)
+    assert attempts == [1, 2, 3]

@@ -12,7 +12,7 @@ from portal.emulator.config import DEMO_PERSONAL_KEYS
 from portal.replica_api import AsyncReplicaAPI
 from portal.replicas.rendering import ChatStream
 from portal.replicas.streams import Gap, Rendered, StreamHub
-from portal.replicas.views.stream import frames, sse
+from portal.replicas.views.stream import ViewerState, frames, sse
 from tests.replicas.conftest import active_replica
 
 
@@ -96,10 +96,41 @@ def test_frames_on_the_wire():
     )
     assert "event: queue\ndata: c1\n\n" in wire
     assert sse("reload", "") == "event: reload\ndata: \n\n"
-    # A viewer of another chat gets the id (to resume after it) and the queue nudge only.
-    other = frames(rendered, chat_id="c2")
-    assert other == "id: ev-9\n\nevent: queue\ndata: c1\n\n"
-    assert frames(rendered, chat_id="c1") == wire
+    # Left out: the id (to resume after it) and the queue nudge only.
+    assert frames(rendered, show=False) == "id: ev-9\n\nevent: queue\ndata: c1\n\n"
+
+
+def _ev(seq: int, type_: str, chat: str = "c1") -> Rendered:
+    return Rendered(f"e{seq}", type_, chat, f"<p>{seq}</p>")
+
+
+def test_viewer_of_another_chat_gets_ids_only():
+    viewer = ViewerState("c2")
+    assert viewer.encode(_ev(1, "chat.turn.delta")) == b"id: e1\n\n"
+
+
+def test_viewer_in_step_gets_everything_and_no_reload():
+    viewer = ViewerState("c1")
+    out = b"".join(viewer.encode(_ev(n, t)) for n, t in enumerate(
+        ["chat.turn.started", "chat.turn.delta", "chat.turn.completed"]))  # fmt: skip
+    assert out.count(b"event: message") == 3
+    assert b"event: reload" not in out
+
+
+def test_viewer_joining_mid_turn_waits_then_reloads_when_it_ends():
+    viewer = ViewerState("c1", busy=True)
+    assert b"event: message" not in viewer.encode(_ev(1, "chat.turn.delta"))
+    end = viewer.encode(_ev(2, "chat.turn.completed"))
+    assert b"event: reload" in end and b"id: e2" in end
+    assert b"event: message" in viewer.encode(_ev(3, "chat.turn.started"))
+
+
+def test_viewer_after_a_gap_is_out_of_step_until_the_next_turn():
+    viewer = ViewerState("c1")
+    viewer.encode(_ev(1, "chat.turn.started"))
+    assert b"event: reload" in viewer.encode(Gap("dropped", "e1"))
+    assert b"event: message" not in viewer.encode(_ev(2, "chat.turn.delta"))
+    assert b"event: reload" in viewer.encode(_ev(3, "chat.turn.completed"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -136,3 +167,43 @@ async def test_portal_endpoint_streams_html_fragments(upstream, aada, admin, set
 def test_portal_endpoint_refuses_anonymous_and_unknown(client, ada):
     assert client.get("/replicas/00000000-0000-4000-8000-000000000000/events/").status_code == 403
     assert ada.get("/replicas/00000000-0000-4000-8000-000000000000/events/").status_code == 404
+
+
+async def test_a_refused_key_ends_only_its_viewers_stream(upstream, aada, api_settings):
+    from portal.replica_api import errors
+    from portal.replicas.streams import Closed
+
+    rid = await sync_to_async(active_replica)(upstream, "relay-bad-key")
+    chat = (await aada.list_replica_chats(rid)).chats[0]
+    revoked = AsyncReplicaAPI("rk_revoked_key_0123456789", settings=api_settings)
+    hub = StreamHub(grace_seconds=0)
+    async with hub.subscribe(rid, revoked) as bad, hub.subscribe(rid, aada) as good:
+        # The latest viewer's key opens the stream; make the revoked one try first.
+        async with hub.subscribe(rid, revoked) as bad_latest:
+            item = await bad_latest.get(5)
+            assert isinstance(item, Closed) and isinstance(item.error, errors.Unauthorized)
+        await asyncio.sleep(0.3)
+        await aada.send_replica_message(rid, {"message": "still flowing", "chat_id": chat.id})
+        seen = await until_type(good, "chat.turn.completed")
+        assert any(r.type == "chat.turn.delta" for r in seen)
+        # The earlier viewer is still served (its key was checked when it joined).
+        assert (await next_rendered(bad)).id
+
+
+async def test_upstream_drop_reconnects_and_viewers_refill_from_history(upstream, aada, emulator):
+    from portal.replica_api import Reconnected, Reconnecting
+
+    rid = await sync_to_async(active_replica)(upstream, "relay-drop")
+    hub = StreamHub(grace_seconds=0)
+    async with hub.subscribe(rid, aada) as sub:
+        await next_rendered(sub)  # connected (the emulator opens with a status snapshot)
+        await sync_to_async(emulator.control)(f"replicas/{rid}/drop-streams", {})
+        kinds = []
+        async with asyncio.timeout(15):
+            while not kinds or not isinstance(kinds[-1], Gap):
+                item = await sub.get(15)
+                if isinstance(item, Reconnecting | Reconnected | Gap):
+                    kinds.append(item)
+    assert isinstance(kinds[0], Reconnecting)
+    assert isinstance(kinds[1], Reconnected)
+    assert isinstance(kinds[2], Gap) and kinds[2].upto

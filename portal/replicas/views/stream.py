@@ -20,7 +20,6 @@ first byte; the database connection is released before streaming starts.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from asgiref.sync import sync_to_async
@@ -69,15 +68,13 @@ def status_fragment(state: str, text: str) -> str:
     )
 
 
-def frames(item, chat_id: str | None = None) -> str:
-    """What one hub item becomes on the wire, for a viewer of `chat_id` (None: all chats).
-
-    Another chat's fragments are not sent (that viewer has no element for them), but the
-    event id still is, so a reconnect resumes after it."""
+def frames(item, show: bool = True) -> str:
+    """What one hub item becomes on the wire. With `show` False (another chat's event, or
+    this chat's while the viewer is out of step), a rendered event's fragments are left out
+    but its id is still sent, so a reconnect resumes after it."""
     if isinstance(item, Rendered):
-        mine = not (chat_id and item.chat_id and item.chat_id != chat_id)
         out = ""
-        if item.html and mine:
+        if item.html and show:
             out = sse("message", item.html, item.id)
         elif item.id:
             out = f"id: {item.id}\n\n"  # no data: only moves the browser's Last-Event-ID
@@ -87,10 +84,9 @@ def frames(item, chat_id: str | None = None) -> str:
     if isinstance(item, Reconnecting):
         return sse("message", status_fragment("reconnecting", "reconnecting…"))
     if isinstance(item, Reconnected):
-        # Back: events missed while down were replayed upstream (Last-Event-ID).
         return sse("message", status_fragment("live", "live"))
     if isinstance(item, Gap):
-        return sse("reload", item.reason)
+        return sse("reload", item.reason, item.upto)
     if isinstance(item, Closed):
         problem = describe(item.error)
         status = sse("message", status_fragment("closed", f"{problem.title}. {problem.hint}"))
@@ -98,37 +94,71 @@ def frames(item, chat_id: str | None = None) -> str:
     return ""
 
 
-def wire(item, chat_id: str | None) -> bytes:
-    """`frames` as bytes, cached on shared items (same bytes for every viewer of a kind)."""
+def wire(item, show: bool = True) -> bytes:
+    """`frames` as bytes, cached on shared items: the same bytes for every viewer."""
     if not isinstance(item, Rendered):
-        return frames(item, chat_id).encode()
-    mine = not (chat_id and item.chat_id and item.chat_id != chat_id)
-    cached = item.wire.get(mine)
+        return frames(item, show).encode()
+    cached = item.wire.get(show)
     if cached is None:
-        cached = item.wire[mine] = frames(item, chat_id).encode()
+        cached = item.wire[show] = frames(item, show).encode()
     return cached
 
 
-async def relay(replica_id: str, api, last_event_id: str | None, chat_id: str | None = None):
-    stream = hub()
-    try:
-        async with stream.subscribe(
-            replica_id, api, last_event_id=last_event_id, renderer=lambda: ChatStream().feed_html
-        ) as sub:
-            # `retry` sets the browser's reconnect delay; the first status says we're live.
-            yield ("retry: 2000\n\n" + sse("message", status_fragment("live", "live"))).encode()
-            while True:
-                item = await sub.get(PING_SECONDS)
-                if item is None:
-                    yield b": ping\n\n"
-                    continue
-                batch = [item, *sub.drain()]
-                yield b"".join(wire(i, chat_id) for i in batch)
-                if any(sub.is_last(i) for i in batch):
-                    return
-    except asyncio.CancelledError:
-        # The browser went away: the context manager has left the hub; let it end.
-        raise
+class ViewerState:
+    """One viewer's view of its chat's turns.
+
+    Live fragments append to the bubble a turn opened; a viewer that didn't see the turn
+    open (it joined while the chat was busy, or refilled its transcript from history after
+    a gap) has no such bubble. Until the next turn starts, that viewer gets its chat's
+    event ids but not their fragments; when the turn it missed the start of ends, it
+    reloads the transcript from history, which then holds the whole turn. Other chats'
+    fragments are never sent (their transcripts aren't on the page)."""
+
+    TURN_START = "chat.turn.started"
+    TURN_END = frozenset({"chat.turn.completed", "chat.interrupted"})
+
+    def __init__(self, chat_id: str | None, busy: bool = False) -> None:
+        self.chat_id = chat_id
+        self.in_step = not busy
+        self.saw_start = False
+
+    def encode(self, item) -> bytes:
+        if isinstance(item, Gap):
+            self.in_step = self.saw_start = False
+            return wire(item)
+        if not isinstance(item, Rendered) or not item.chat_id or not self.chat_id:
+            return wire(item)
+        if item.chat_id != self.chat_id:
+            return wire(item, show=False)
+        if item.type == self.TURN_START:
+            self.in_step = self.saw_start = True
+        out = wire(item, show=self.in_step)
+        if item.type in self.TURN_END:
+            if not self.saw_start:
+                reason = "a turn that started before this page joined has ended"
+                out += sse("reload", reason, item.id).encode()
+            self.in_step, self.saw_start = True, False
+        return out
+
+
+async def relay(
+    replica_id: str, api, last_event_id: str | None, chat_id: str | None = None, busy: bool = False
+):
+    viewer = ViewerState(chat_id, busy)
+    async with hub().subscribe(
+        replica_id, api, last_event_id=last_event_id, renderer=lambda: ChatStream().feed_html
+    ) as sub:
+        # `retry` sets the browser's reconnect delay; the first status says we're live.
+        yield ("retry: 2000\n\n" + sse("message", status_fragment("live", "live"))).encode()
+        while True:
+            item = await sub.get(PING_SECONDS)
+            if item is None:
+                yield b": ping\n\n"
+                continue
+            batch = [item, *sub.drain()]
+            yield b"".join(viewer.encode(i) for i in batch)
+            if any(sub.is_last(i) for i in batch):
+                return
 
 
 def _release_database() -> None:
@@ -159,7 +189,13 @@ async def events(request, replica_id):
         await sync_to_async(_release_database)()
     last_event_id = request.headers.get("Last-Event-ID") or request.GET.get("after") or None
     return StreamingHttpResponse(
-        relay(str(replica_id), api, last_event_id, request.GET.get("chat") or None),
+        relay(
+            str(replica_id),
+            api,
+            last_event_id,
+            chat_id=request.GET.get("chat") or None,
+            busy=request.GET.get("busy") == "1" and not last_event_id,
+        ),
         content_type="text/event-stream",
         headers=HEADERS,
     )
