@@ -22,10 +22,14 @@
         return;
       }
       delay = base;
-      htmx.ajax("GET", el.dataset.pollUrl, { target: el, swap: "outerHTML" }).catch(function () {
-        // The fragment failed: keep the old content and try again later.
-        if (el.isConnected) el._pollTimer = setTimeout(tick, Math.min(base * 4, MAX_HIDDEN_DELAY));
-      });
+      function again() {
+        // Still here means nothing replaced the element (an error answer is not swapped,
+        // or it went to the error banner): keep the old content and try again, more slowly.
+        if (el.isConnected && !el._pollTimer) {
+          el._pollTimer = setTimeout(tick, Math.min(base * 4, MAX_HIDDEN_DELAY));
+        }
+      }
+      htmx.ajax("GET", el.dataset.pollUrl, { target: el, swap: "outerHTML" }).then(again, again);
     }
     el._pollTick = tick;
     el._pollTimer = setTimeout(tick, delay);

@@ -44,18 +44,37 @@
       if (!dragged || !row || row === dragged) return;
       e.preventDefault();
       var moving = dragged;
-      var from = rows(container).indexOf(moving);
+      var before = rows(container);
+      var from = before.indexOf(moving);
       row.parentNode.insertBefore(moving, after(row, e) ? row.nextSibling : row);
       clearMarks(container);
       var to = rows(container).indexOf(moving);
       if (to === from) return;
       container.setAttribute("aria-busy", "true");
+      function rollBack() {
+        // No fresh list came back (network error, refused request): undo the move here.
+        if (!container.isConnected) return;
+        var list = before[0] && before[0].parentNode;
+        if (list) before.forEach(function (r) { list.appendChild(r); });
+        container.removeAttribute("aria-busy");
+        var note = container.querySelector(".queue-move-failed");
+        if (!note) {
+          note = document.createElement("p");
+          note.className = "banner banner-error queue-move-failed";
+          note.setAttribute("role", "alert");
+          container.insertBefore(note, container.firstChild);
+        }
+        note.textContent = "The move didn't go through; the queue is back as it was. Try again.";
+      }
       htmx.ajax("POST", container.dataset.reorderUrl, {
         source: container,
         target: "#queue-list",
         swap: "outerHTML",
         values: { message_id: moving.dataset.messageId, position: String(to) },
-      });
+      }).then(function () {
+        // A successful answer replaced #queue-list; if it's still this one, nothing did.
+        if (container.isConnected) rollBack();
+      }, rollBack);
     });
   }
 

@@ -170,3 +170,25 @@ def test_queue_follows_live_changes(signed_in_ada, upstream, agent_pace):
     upstream.send_replica_message(rid, {"message": "added by someone else", "chat_id": chat.id})
     expect(page.locator(".queue-item")).to_have_count(1)
     expect(page.locator(".queue-item").first).to_contain_text("added by someone else")
+
+
+def test_a_refused_drag_rolls_back(signed_in_ada, upstream, agent_pace):
+    page = signed_in_ada
+    rid = active_replica(upstream, "browser-queue-rollback")
+    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": "Rollback"})
+    agent_pace(5.0)
+    for text in ("working on this", "alpha", "bravo", "charlie"):
+        upstream.send_replica_message(rid, {"message": text, "chat_id": chat.id})
+    page.goto(f"/replicas/{rid}/queue/?chat={chat.id}")
+    rows = page.locator(".queue-item")
+    expect(rows).to_have_count(3)
+    page.route("**/queue/reorder/", lambda route: route.fulfill(status=500, body="boom"))
+    rows.nth(2).drag_to(rows.nth(0), target_position={"x": 10, "y": 2})
+    expect(page.locator(".queue-move-failed")).to_contain_text("back as it was")
+    expect(rows.nth(0)).to_contain_text("alpha")
+    expect(rows.nth(2)).to_contain_text("charlie")
+    assert [m.message for m in upstream.get_replica_chat_queue(rid, chat.id).queue] == [
+        "alpha",
+        "bravo",
+        "charlie",
+    ]
