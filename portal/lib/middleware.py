@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.shortcuts import render
+from django.utils.deprecation import MiddlewareMixin
 from django_htmx.http import reswap, retarget
 
 from portal.lib.api_errors import describe
@@ -13,12 +14,9 @@ from portal.replica_api.errors import ReplicaAPIError
 log = logging.getLogger("portal.api_errors")
 
 
-class ReplicaAPIErrorMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
+class ReplicaAPIErrorMiddleware(MiddlewareMixin):
+    """Sync and async capable (MiddlewareMixin), so async views and event streams aren't
+    bridged through a thread for it."""
 
     def process_exception(self, request, exception):
         if not isinstance(exception, ReplicaAPIError):
