@@ -5,8 +5,10 @@ failed create that keeps everything typed."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
+import urllib.request
 import uuid
 
 import httpx
@@ -604,3 +606,28 @@ def test_anonymous_is_sent_to_sign_in(client, db, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
+
+
+def test_a_create_whose_answer_was_lost_goes_to_the_replica_it_made(ada, upstream, settings):
+    data = _form_data(ada, upstream, name="lost-answer-test")
+    made = []
+
+    def create_then_lose_the_answer(request):
+        # Forward with urllib (respx patches httpx), then lose the answer.
+        forward = urllib.request.Request(
+            f"{settings.REPLICAS_API_URL}/v1/replica",
+            data=request.content,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+            method="POST",
+        )
+        with urllib.request.urlopen(forward, timeout=10) as real:
+            made.append(json.loads(real.read())["replica"]["id"])
+        raise httpx.ReadTimeout("the answer never came")
+
+    with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=False) as mock:
+        mock.post("/v1/replica").mock(side_effect=create_then_lose_the_answer)
+        mock.route().pass_through()
+        response = ada.post("/replicas/new/", data)
+    assert response.status_code == 302
+    assert response["Location"] == f"/replicas/{made[0]}/"
+    assert ada.post("/replicas/new/", data)["Location"] == f"/replicas/{made[0]}/"  # no second one

@@ -18,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -87,6 +89,18 @@ async def _claim(key: str) -> str | None:
         await asyncio.sleep(0.2)
 
 
+async def _just_created(api, name: str) -> str | None:
+    """The id of a replica named `name` made in the last two minutes, if the list says so:
+    a create whose answer was lost (time-out, dropped connection) may well have worked."""
+    since = timezone.now() - timedelta(minutes=2)
+    try:
+        recent = await api.list_replicas(page=1, limit=20)
+    except errors.ReplicaAPIError:
+        return None
+    matches = [r for r in recent.replicas if r.name == name and r.created_at >= since]
+    return str(max(matches, key=lambda r: r.created_at).id) if matches else None
+
+
 @requires_api_key
 @require_http_methods(["GET", "POST"])
 async def create_replica(request):
@@ -136,13 +150,19 @@ async def create_replica(request):
         elif existing:
             return _go_to(request, existing)
         else:
-            created = None
+            created = found = None
             try:
                 created = await api.create_replica(form.request_body())
             except errors.ReplicaAPIError as exc:
                 log.info("create replica failed: %s", exc)
                 problem = describe(exc)
-                if isinstance(exc, errors.Unreachable):
+                # The answer was lost, not necessarily the create: look before retrying.
+                found = (
+                    await _just_created(api, form.cleaned_data["name"])
+                    if isinstance(exc, errors.Unreachable)
+                    else None
+                )
+                if isinstance(exc, errors.Unreachable) and found is None:
                     problem = Problem(
                         problem.title,
                         problem.message,
@@ -151,8 +171,11 @@ async def create_replica(request):
                         problem.status,
                     )
             finally:
-                if created is None:
+                if created is None and found is None:
                     await cache.adelete(key)  # free the token: the user may try again
+            if found is not None:
+                await cache.aset(key, found, TOKEN_TTL)
+                return _go_to(request, found)
             if created is not None:
                 replica_id = str(created.replica.id)
                 await cache.aset(key, replica_id, TOKEN_TTL)
