@@ -1105,8 +1105,10 @@ class StreamOperations:
         last_event_id: str | None = None,
         reconnect: bool = True,
         max_attempts: int | None = None,
+        announce_open: bool = False,
     ) -> AsyncIterator[StreamEvent | Reconnecting]:
-        """Stream Events (`GET /v1/replica/{id}/events`, streamReplicaEvents): EngineEvents."""
+        """Stream Events (`GET /v1/replica/{id}/events`, streamReplicaEvents): EngineEvents.
+        With `announce_open`, a `Reconnected(0)` marks the moment the stream is open."""
         call = Call("streamReplicaEvents", "GET", f"/v1/replica/{_q(replica_id)}/events")
         return self._stream(
             call,
@@ -1114,6 +1116,7 @@ class StreamOperations:
             reconnect=reconnect,
             last_event_id=last_event_id,
             max_attempts=max_attempts,
+            announce_open=announce_open,
         )
 
     def stream_warm_pool_workspace(

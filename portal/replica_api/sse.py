@@ -133,6 +133,7 @@ async def stream_events(
     last_event_id: str | None = None,
     max_attempts: int | None = None,
     max_backoff: float = 30.0,
+    announce_open: bool = False,
 ) -> AsyncIterator[StreamEvent | Reconnecting | Reconnected]:
     """Yield events; on a drop, yield `Reconnecting` and resume from the last event id
     (then `Reconnected` once the stream is open again).
@@ -140,13 +141,15 @@ async def stream_events(
     Errors that a retry cannot fix (400/401/403/404/409) are raised at once. A stream the
     server closes cleanly is treated as a drop too when `reconnect` is on (the replica
     event stream has no natural end). `max_attempts` bounds consecutive failed attempts.
+    `announce_open` yields `Reconnected(0)` when the first connection opens too (for a
+    caller that runs its own reconnect loop and must know when it is live again).
     """
     attempt = 0
     while True:
         try:
             async for event in _read_once(settings, api_key, call, typed, last_event_id):
                 if event is _OPEN:
-                    if attempt:
+                    if attempt or announce_open:
                         yield Reconnected(attempt)
                     continue
                 # Back-off resets only once the stream really delivers: one that opens and

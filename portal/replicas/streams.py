@@ -166,12 +166,16 @@ class _Upstream:
                 holder = self._pick()
                 try:
                     async for item in holder.api.stream_replica_events(
-                        self.replica_id, reconnect=False
+                        self.replica_id, reconnect=False, announce_open=True
                     ):
-                        if self.reconnecting:
-                            self.reconnecting = False
-                            self.broadcast(Reconnected(attempt))
-                            self.broadcast(Gap("the live stream was interrupted", self.last_id))
+                        if isinstance(item, Reconnected):
+                            # Open. After a drop: live again, and every viewer refills from
+                            # history what it may have missed.
+                            if self.reconnecting:
+                                self.reconnecting = False
+                                self.broadcast(Reconnected(attempt))
+                                self.broadcast(Gap("the live stream was interrupted", self.last_id))
+                            continue
                         attempt = 0
                         rendered = self._render(item)
                         self.buffer.append(rendered)

@@ -207,3 +207,12 @@ async def test_streams_that_open_and_drop_at_once_keep_backing_off():
             if isinstance(item, Reconnecting):
                 attempts.append(item.attempt)
     assert attempts == [1, 2, 3]
+
+
+@respx.mock
+async def test_announce_open_marks_the_first_connection_too():
+    respx.get(EVENTS_URL).mock(return_value=stream_response(sse(event(1))))
+    api = AsyncReplicaAPI("k", settings=SETTINGS)
+    items = await collect(api.stream_replica_events("r1", reconnect=False, announce_open=True), 5)
+    assert isinstance(items[0], Reconnected) and items[0].attempt == 0
+    assert items[1].id == "ev-1"
