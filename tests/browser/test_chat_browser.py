@@ -142,7 +142,14 @@ def test_queue_reordered_by_drag_and_drop(signed_in_ada, upstream, agent_pace):
     expect(rows.nth(0)).to_contain_text("alpha")
 
     rows.nth(2).drag_to(rows.nth(0), target_position={"x": 10, "y": 2})
-    expect(page.locator("#queue-list")).to_contain_text("Moved.")
+    try:
+        expect(page.locator("#queue-list")).to_contain_text("Moved.", timeout=3000)
+    except AssertionError:
+        # Playwright's emulated drag gesture is sometimes lost on a loaded machine: the
+        # order is untouched then, so one more gesture tests the same thing.
+        expect(rows.nth(0)).to_contain_text("alpha")
+        rows.nth(2).drag_to(rows.nth(0), target_position={"x": 10, "y": 2})
+        expect(page.locator("#queue-list")).to_contain_text("Moved.")
     expect(rows.nth(0)).to_contain_text("charlie")
     order = [m.message for m in upstream.get_replica_chat_queue(rid, chat.id).queue]
     assert order == ["charlie", "alpha", "bravo"]
@@ -183,7 +190,22 @@ def test_a_refused_drag_rolls_back(signed_in_ada, upstream, agent_pace):
     rows = page.locator(".queue-item")
     expect(rows).to_have_count(3)
     page.route("**/queue/reorder/", lambda route: route.fulfill(status=500, body="boom"))
-    rows.nth(2).drag_to(rows.nth(0), target_position={"x": 10, "y": 2})
+    # The gesture itself is covered above; here the drop is dispatched directly, so only
+    # the rollback is under test.
+    page.evaluate(
+        """() => {
+          const rows = document.querySelectorAll('.queue-item');
+          const from = rows[2], to = rows[0];
+          const dt = new DataTransfer();
+          const box = to.getBoundingClientRect();
+          const at = {bubbles: true, cancelable: true, dataTransfer: dt,
+                      clientX: box.left + 5, clientY: box.top + 1};
+          from.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
+          to.dispatchEvent(new DragEvent('dragover', at));
+          to.dispatchEvent(new DragEvent('drop', at));
+          from.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: dt}));
+        }"""
+    )
     expect(page.locator(".queue-move-failed")).to_contain_text("back as it was")
     expect(rows.nth(0)).to_contain_text("alpha")
     expect(rows.nth(2)).to_contain_text("charlie")
