@@ -21,18 +21,10 @@ from portal.replicas import choices
 from portal.replicas.forms import check_image
 from portal.replicas.rendering import render_history, transcript_dom_id
 
-from .common import load_replica_page
+from .common import load_chat_page
 
 HISTORY_PAGE = 30
 PROVIDERS = [p.value for p in models.Provider]
-
-
-def _pick_chat(chats: list[models.ReplicaChat], wanted: str | None) -> models.ReplicaChat | None:
-    for chat in chats:
-        if chat.id == wanted:
-            return chat
-    # Default: the chat most recently active.
-    return max(chats, key=lambda c: c.updated_at) if chats else None
 
 
 def _history_context(request, history, chat_id: str, offset: int) -> dict:
@@ -70,12 +62,9 @@ def composer_context(chat: models.ReplicaChat | None, data: dict | None = None, 
 
 
 async def _chat_page(request, rid: str, wanted_chat: str | None, data=None, **composer_extra):
-    page = await load_replica_page(request, rid, chats=lambda api: api.list_replica_chats(rid))
-    context = page.context("chat")
-    chats = page.data["chats"].chats if "chats" in page.data else []
-    chat = _pick_chat(chats, wanted_chat)
+    page, context, chat = await load_chat_page(request, rid, wanted_chat, "chat")
     context.update(composer_context(chat, data, **composer_extra))
-    context.update(chats=chats, chat=chat, providers=PROVIDERS)
+    context["providers"] = PROVIDERS
     if chat is not None:
         try:
             history = await page.api.read_replica_history(rid, chat_id=chat.id, limit=HISTORY_PAGE)
@@ -83,7 +72,7 @@ async def _chat_page(request, rid: str, wanted_chat: str | None, data=None, **co
         except errors.Conflict as exc:
             page.unavailable["history"] = exc
         context["transcript_id"] = transcript_dom_id(chat.id)
-    context["unavailable_problem"] = next((describe(e) for e in page.unavailable.values()), None)
+    context["unavailable_problem"] = page.problem()
     return render(request, "replicas/chat.html", context)
 
 

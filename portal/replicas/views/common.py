@@ -18,6 +18,7 @@ from typing import Any
 from django.http import Http404
 
 from portal.accounts.acting import async_api_for
+from portal.lib.api_errors import describe
 from portal.replica_api import AsyncReplicaAPI, errors, models
 
 Fetch = Callable[[AsyncReplicaAPI], Awaitable[Any]]
@@ -50,6 +51,10 @@ class ReplicaPage:
     def is_live(self) -> bool:
         """Whether the engine answers (chat, history, canvas ... calls can succeed)."""
         return self.status == "active"
+
+    def problem(self):
+        """How to word the first call that failed with a conflict, or None."""
+        return next((describe(e) for e in self.unavailable.values()), None)
 
     def context(self, panel: str) -> dict[str, Any]:
         return {**header_context(self.replica), "panel": panel, "panels": PANELS,
@@ -93,6 +98,29 @@ def header_context(replica: models.ReplicaDetails) -> dict[str, Any]:
         "transient": status in TRANSIENT_STATUSES or bool(replica.waking),
         "error_message": getattr(replica, "error", None) or getattr(replica, "error_message", None),
     }
+
+
+def pick_chat(chats: list[models.ReplicaChat], wanted: str | None) -> models.ReplicaChat | None:
+    """The chat `wanted` names, else the one most recently active."""
+    for chat in chats:
+        if chat.id == wanted:
+            return chat
+    return max(chats, key=lambda c: c.updated_at) if chats else None
+
+
+async def load_chat_page(
+    request, replica_id: str, wanted_chat: str | None, panel: str
+) -> tuple[ReplicaPage, dict[str, Any], models.ReplicaChat | None]:
+    """A chat-scoped panel (chat, queue): the replica and its chats, concurrently; the
+    chat to show; and the context with `chats` and `chat` set."""
+    page = await load_replica_page(
+        request, replica_id, chats=lambda api: api.list_replica_chats(replica_id)
+    )
+    chats = page.data["chats"].chats if "chats" in page.data else []
+    chat = pick_chat(chats, wanted_chat)
+    context = page.context(panel)
+    context.update(chats=chats, chat=chat)
+    return page, context, chat
 
 
 async def _guard(name: str, fetch: Fetch, api: AsyncReplicaAPI) -> tuple[str, Any]:

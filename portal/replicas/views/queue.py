@@ -18,8 +18,7 @@ from portal.accounts.acting import async_api_for, requires_api_key
 from portal.lib.api_errors import describe
 from portal.replica_api import errors
 
-from .chat import _pick_chat
-from .common import load_replica_page
+from .common import load_chat_page
 
 
 def _list_context(
@@ -45,11 +44,7 @@ async def queue_panel(request, replica_id):
         api = await async_api_for(request)
         queue = await api.get_replica_chat_queue(rid, wanted)
         return render(request, "replicas/queue.html#queue-list", _list_context(rid, wanted, queue))
-    page = await load_replica_page(request, rid, chats=lambda api: api.list_replica_chats(rid))
-    context = page.context("queue")
-    chats = page.data["chats"].chats if "chats" in page.data else []
-    chat = _pick_chat(chats, wanted)
-    context.update(chats=chats, chat=chat)
+    page, context, chat = await load_chat_page(request, rid, wanted, "queue")
     queue = None
     if chat is not None:
         try:
@@ -57,7 +52,7 @@ async def queue_panel(request, replica_id):
         except errors.Conflict as exc:
             page.unavailable["queue"] = exc
     context.update(_list_context(rid, chat.id if chat else "", queue))
-    context["unavailable_problem"] = next((describe(e) for e in page.unavailable.values()), None)
+    context["unavailable_problem"] = page.problem()
     return render(request, "replicas/queue.html", context)
 
 
