@@ -975,20 +975,22 @@ async def stream_events(request: Request):
     sub = replica.subscribe()
 
     async def source():
-        try:
-            for event in replay:
-                yield event
-            while True:
-                item = await sub.queue.get()
-                if item is Subscriber.END:
-                    return
-                if item is Subscriber.DROP:
-                    raise StreamDropped("emulator: event stream dropped on purpose")
-                yield item
-        finally:
-            replica.subscribers.discard(sub)
+        for event in replay:
+            yield event
+        while True:
+            item = await sub.queue.get()
+            if item is Subscriber.END:
+                return
+            if item is Subscriber.DROP:
+                raise StreamDropped("emulator: event stream dropped on purpose")
+            yield item
 
-    return event_stream(request, source(), schema="EngineEvent")
+    return event_stream(
+        request,
+        source(),
+        schema="EngineEvent",
+        on_close=lambda: replica.subscribers.discard(sub),
+    )
 
 
 # --- workspaces ----------------------------------------------------------------------------

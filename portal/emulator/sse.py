@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -33,7 +33,11 @@ def format_event(data: dict[str, Any], event_id: str | None = None) -> bytes:
 
 
 async def _with_heartbeats(
-    request: Request, source: AsyncIterator[dict[str, Any]], heartbeat_s: float, schema: str | None
+    request: Request,
+    source: AsyncIterator[dict[str, Any]],
+    heartbeat_s: float,
+    schema: str | None,
+    on_close: Callable[[], None] | None,
 ) -> AsyncIterator[bytes]:
     iterator = source.__aiter__()
     pending: asyncio.Task | None = None
@@ -63,6 +67,10 @@ async def _with_heartbeats(
             pending.cancel()
         elif (aclose := getattr(iterator, "aclose", None)) is not None:
             await aclose()
+        if on_close is not None:
+            # Runs even when the source never started (a client gone right after
+            # `: connected`), where the source's own `finally` would never run.
+            on_close()
 
 
 class _EventStreamResponse(StreamingResponse):
@@ -81,11 +89,16 @@ class _EventStreamResponse(StreamingResponse):
 
 
 def event_stream(
-    request: Request, source: AsyncIterator[dict[str, Any]], *, schema: str | None = None
+    request: Request,
+    source: AsyncIterator[dict[str, Any]],
+    *,
+    schema: str | None = None,
+    on_close: Callable[[], None] | None = None,
 ) -> StreamingResponse:
+    """`on_close` undoes what was set up for the source outside of it (a subscription)."""
     heartbeat_s = request.app.state.store.config.heartbeat_s
     return _EventStreamResponse(
-        _with_heartbeats(request, source, heartbeat_s, schema),
+        _with_heartbeats(request, source, heartbeat_s, schema, on_close),
         media_type="text/event-stream",
         headers=HEADERS,
     )
