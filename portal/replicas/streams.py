@@ -112,7 +112,11 @@ class Subscription:
         return isinstance(item, Closed) or (isinstance(item, Gap) and self.cut_off)
 
 
+# A factory of renderers: each upstream gets its own (a `ChatStream` keeps per-chat state).
+# A renderer may also have `async prepare(api, replica_id, event)`, awaited before the event
+# is rendered, to fetch what rendering it needs (e.g. who sent a turn's message).
 Renderer = Callable[[], Callable[[Any], str]]
+PREPARE_TIMEOUT = 3.0
 
 
 def _no_html() -> Callable[[Any], str]:
@@ -177,6 +181,7 @@ class _Upstream:
                                 self.broadcast(Gap("the live stream was interrupted", self.last_id))
                             continue
                         attempt = 0
+                        await self._prepare(holder.api, item)
                         rendered = self._render(item)
                         self.buffer.append(rendered)
                         self.broadcast(rendered)
@@ -210,6 +215,16 @@ class _Upstream:
             log.exception("replica %s event relay failed", self.replica_id)
             self.closed = Closed(errors.ReplicaAPIError(str(exc)))
             self.broadcast(self.closed)
+
+    async def _prepare(self, api: AsyncReplicaAPI, event: StreamEvent) -> None:
+        prepare = getattr(self.render, "prepare", None)
+        if prepare is None:
+            return
+        try:
+            await asyncio.wait_for(prepare(api, self.replica_id, event), PREPARE_TIMEOUT)
+        except (errors.ReplicaAPIError, TimeoutError) as exc:
+            # Rendering goes on without it (e.g. "You" instead of a sender's name).
+            log.info("preparing %s event %s: %s", event.type, event.id, exc)
 
     def _render(self, event: StreamEvent) -> Rendered:
         payload = event.data.get("payload") if isinstance(event.data, dict) else None

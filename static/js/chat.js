@@ -5,7 +5,9 @@
 //   extension re-creates the EventSource after an error it resumes where it stopped
 //   (the browser's own reconnects send Last-Event-ID by themselves);
 // - a quiet "reconnecting…" state while the stream is down;
-// - Ctrl/Cmd+Enter sends the composer.
+// - Ctrl/Cmd+Enter sends the composer;
+// - live messages carry their sender (`data-sender`; the stream is rendered once for every
+//   viewer): the viewer's own are labelled "You", as the server does for history.
 (function () {
   "use strict";
   var NEAR_BOTTOM = 48;
@@ -38,6 +40,17 @@
     s.textContent = text;
   }
 
+  function labelOwnMessages() {
+    var el = scroller();
+    var viewer = el && el.getAttribute("data-viewer");
+    if (!viewer) return;
+    el.querySelectorAll(".msg--user[data-sender]").forEach(function (msg) {
+      if (msg.getAttribute("data-sender") !== viewer) return;
+      var name = msg.querySelector(".msg-sender");
+      if (name && name.textContent !== "You") name.textContent = "You";
+    });
+  }
+
   document.addEventListener("scroll", function (e) {
     var el = scroller();
     if (e.target !== el) return;
@@ -66,6 +79,7 @@
       url.searchParams.set("after", id);
       panel.setAttribute("sse-connect", url.pathname + url.search);
     }
+    labelOwnMessages();
     afterUpdate();
   });
   document.body.addEventListener("htmx:sseOpen", function () { setStatus("live", "live"); });

@@ -63,6 +63,9 @@ def test_reply_streams_in_piece_by_piece(signed_in_ada, upstream, agent_pace):
 
     transcript = page.locator(f"#chat-{chat.id}-transcript")
     expect(transcript).to_contain_text("Explain the retry policy")  # the prompt, from the stream
+    prompt = transcript.locator(".msg--user", has_text="Explain the retry policy")
+    expect(prompt).to_have_attribute("data-sender", "ada@example.com")  # named for everyone
+    expect(prompt.locator(".msg-sender")).to_have_text("You")  # and "You" for its sender
     lengths = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -42,6 +42,16 @@ def active_replica(upstream: ReplicaAPI, name: str, message: str = "Say hello", 
     return rid
 
 
+def idle_replica(upstream: ReplicaAPI, name: str, **fields) -> str:
+    """An active replica whose first message's turn is over (no chat is working)."""
+    rid = active_replica(upstream, name, **fields)
+    deadline = time.monotonic() + 15
+    while any(c.processing for c in upstream.list_replica_chats(rid).chats):
+        assert time.monotonic() < deadline, "the first turn never ended"
+        time.sleep(0.05)
+    return rid
+
+
 def wait_active(upstream: ReplicaAPI, rid: str) -> None:
     deadline = time.monotonic() + 15
     while upstream.get_replica(rid).replica.status.value != "active":

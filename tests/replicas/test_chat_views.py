@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from portal.accounts.models import KeyKind
+from tests.accounts.personas import store_key
+from tests.conftest import ORG_KEY
 from tests.replicas.conftest import active_replica, seeded
+
+HX = {"HX-Request": "true"}
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +74,25 @@ def test_send_message_reports_sent_then_queued(ada, upstream):
         f"/replicas/{rid}/messages/", {**form, "message": "And add a test"}, headers=hx
     )
     assert "Queued (position 1)." in second.content.decode()
+
+
+def test_a_message_sent_with_the_org_key_is_attributed_to_the_portal_user(
+    ada, admin, upstream, org_api
+):
+    """The org key has no user behind it: the portal says who sent the message, so the chat's
+    `senders` (and every viewer's transcript) name the team member, not the org."""
+    store_key(admin, KeyKind.ORG, ORG_KEY)
+    ada.post("/account/acting/", {"as": "org"})
+    rid = active_replica(upstream, "chat-org-sender")
+    chat = upstream.create_replica_chat(rid, {"provider": "claude"})
+    form = {"chat_id": chat.id, "provider": "claude", "message": "From the org key"}
+    assert "Sent." in ada.post(f"/replicas/{rid}/messages/", form, headers=HX).content.decode()
+    wait_idle(upstream, rid, chat.id)
+    senders = org_api.read_replica_history(rid, chat_id=chat.id).senders
+    assert [s.senderEmail for s in senders] == [admin.email]
+    page = ada.get(f"/replicas/{rid}/?chat={chat.id}").content.decode()
+    assert f'data-sender="{admin.email.lower()}"' in page
+    assert f'data-viewer="{admin.email.lower()}"' in page
 
 
 def test_failed_send_keeps_the_typed_message(ada, upstream, emulator):
@@ -210,3 +236,13 @@ def test_thinking_levels_offered_and_checked_per_agent(ada, upstream):
     body = response.content.decode()
     assert "Choose a thinking level this agent supports." in body
     assert ">x</textarea>" in body
+
+
+def wait_idle(upstream, rid: str, chat_id: str) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        chats = {c.id: c for c in upstream.list_replica_chats(rid).chats}
+        if not chats[chat_id].processing:
+            return
+        assert time.monotonic() < deadline, "the chat never went idle"
+        time.sleep(0.1)

@@ -608,6 +608,25 @@ def test_history_labels_user_messages_with_senders():
     }
     html = render_history(response, viewer_email="bob@example.com")
     assert html.index("ann@example.com") < html.index(">You<")
+    # Every user bubble names its sender for the page (chat.js labels the viewer's "You").
+    assert 'data-sender="ann@example.com"' in html
+    assert 'data-sender="bob@example.com"' in html
+
+
+def test_live_user_messages_are_named_per_chat_once_senders_are_known():
+    stream = ChatStream()
+    senders = [{"senderUserId": "u1", "senderEmail": "Ann@Example.com", "recordedAt": "2026-05-01T10:00:00Z"}]  # fmt: skip
+    stream.set_chat_senders("c1", senders)
+    event = {
+        "id": "e1",
+        "type": "chat.turn.delta",
+        "payload": {"chatId": "c1", "event": claude_user({"type": "text", "text": "hi"})},
+    }
+    named = stream.feed_html(event)
+    assert 'data-sender="ann@example.com"' in named
+    assert ">Ann@Example.com<" in named
+    other = stream.feed_html({**event, "payload": {**event["payload"], "chatId": "c2"}})
+    assert ">You<" in other and "data-sender" not in other  # c2's senders are unknown
 
 
 # --- engine events -------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from portal.emulator.config import DEMO_PERSONAL_KEYS
 from portal.replica_api import AsyncReplicaAPI
 from portal.replicas.rendering import ChatStream
 from portal.replicas.streams import Gap, Rendered, StreamHub
-from portal.replicas.views.stream import ViewerState, frames, sse
-from tests.replicas.conftest import active_replica
+from portal.replicas.views.stream import LiveChat, ViewerState, frames, sse
+from tests.replicas.conftest import active_replica, idle_replica
 
 
 async def next_rendered(sub, timeout=10.0) -> Rendered:
@@ -40,7 +40,7 @@ def aada(api_settings):
 
 
 async def test_viewers_share_one_upstream_and_the_same_rendered_html(upstream, aada):
-    rid = await sync_to_async(active_replica)(upstream, "relay-share")
+    rid = await sync_to_async(idle_replica)(upstream, "relay-share")
     chat = (await aada.list_replica_chats(rid)).chats[0]
     hub = StreamHub(grace_seconds=0)
     renderer = lambda: ChatStream().feed_html  # noqa: E731
@@ -59,6 +59,22 @@ async def test_viewers_share_one_upstream_and_the_same_rendered_html(upstream, a
     assert len(deltas) > 3, "the agent's reply arrives in pieces"
     assert any("hx-swap-oob" in r.html for r in deltas)
     assert hub.stats()["upstreams"] == 0, "closed when the last viewer left"
+
+
+async def test_live_user_messages_are_named_after_their_sender(upstream, aada):
+    """Live events don't say who sent a message: the chat panel's renderer reads the chat's
+    `senders` when a turn starts, so the user's bubble names them (for every viewer)."""
+    rid = await sync_to_async(idle_replica)(upstream, "relay-sender")
+    chat = (await aada.list_replica_chats(rid)).chats[0]
+    hub = StreamHub(grace_seconds=0)
+    async with hub.subscribe(rid, aada, renderer=LiveChat) as sub:
+        await asyncio.sleep(0.3)
+        await aada.send_replica_message(rid, {"message": "who am I", "chat_id": chat.id})
+        seen = await until_type(sub, "chat.turn.completed")
+    html = "".join(r.html for r in seen)
+    assert "who am I" in html
+    assert 'data-sender="ada@example.com"' in html
+    assert ">ada@example.com<" in html
 
 
 async def test_resume_after_an_event_id_replays_only_what_followed(upstream, aada):

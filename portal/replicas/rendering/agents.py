@@ -87,8 +87,10 @@ def _agent(base: dict, parts: list[Part], **kw: Any) -> Message:
 
 
 def _user(base: dict, parts: list[Part], ctx: Context, message_id: str | None = None) -> Message:
-    name = ctx.senders.name_for(base["timestamp"], message_id)
-    return Message(role="user", sender_name=name, parts=parts, key=message_id, **base)
+    name, email = ctx.senders.lookup(base["timestamp"], message_id)
+    return Message(
+        role="user", sender_name=name, sender_email=email, parts=parts, key=message_id, **base
+    )
 
 
 def _notice(base: dict, text: str, level: str = "info", detail: str | None = None, **kw) -> Message:

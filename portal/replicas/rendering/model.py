@@ -245,6 +245,9 @@ class Message:
     key: str | None = None
     chat_id: str | None = None
     subagent: bool = False
+    # A user message's sender, when known: the live stream is rendered once for every viewer,
+    # so the page turns the viewer's own name into "You" (chat.js, `data-sender`).
+    sender_email: str | None = None
 
     @property
     def is_notice(self) -> bool:
@@ -357,17 +360,23 @@ class SenderDirectory:
         return name
 
     def name_for(self, timestamp: datetime | None = None, message_id: str | None = None) -> str:
+        return self.lookup(timestamp, message_id)[0]
+
+    def lookup(
+        self, timestamp: datetime | None = None, message_id: str | None = None
+    ) -> tuple[str, str | None]:
+        """(label, sender email or None) for a user message."""
         if not self.records:
-            return self.default_name
+            return self.default_name, None
         if message_id:
             for _, name, email, rec_id in self.records:
                 if rec_id and rec_id == message_id:
-                    return self._label(name, email)
+                    return self._label(name, email), email or None
         if len({r[2] or r[1] for r in self.records}) == 1:
             _, name, email, _ = self.records[0]
-            return self._label(name, email)
+            return self._label(name, email), email or None
         if timestamp is None:
-            return self.default_name
+            return self.default_name, None
         best = None
         for recorded, name, email, _ in self.records:
             if recorded is None:
@@ -376,4 +385,6 @@ class SenderDirectory:
                 best = (name, email)
             else:
                 break
-        return self._label(*best) if best else self.default_name
+        if best is None:
+            return self.default_name, None
+        return self._label(*best), best[1] or None

@@ -96,6 +96,10 @@ class ChatStream:
         for state in self._chats.values():
             state.transcript.ctx.senders = self.senders
 
+    def set_chat_senders(self, chat_id: str, senders: Any) -> None:
+        """One chat's `senders` (its history's records), for naming its live user messages."""
+        self.chat(chat_id).transcript.ctx.senders = _directory(senders)
+
     def chat(self, chat_id: str) -> _ChatState:
         state = self._chats.get(chat_id)
         if state is None:

@@ -46,6 +46,7 @@ class Bubble:
     timestamp: datetime | None = None
     subagent: bool = False
     chat_id: str | None = None
+    sender_email: str | None = None
     parts: list[Part] = field(default_factory=list)
     _next_part: int = 0
 
@@ -160,6 +161,7 @@ class Transcript:
             timestamp=message.timestamp,
             subagent=message.subagent,
             chat_id=message.chat_id,
+            sender_email=message.sender_email,
         )
 
     def _place(self, bubble: Bubble, part: Part) -> None:

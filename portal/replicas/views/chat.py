@@ -154,7 +154,7 @@ def _images(request) -> list[dict]:
         raise ComposerError(" ".join(exc.messages)) from None
 
 
-def _message_body(request, provider: str | None) -> dict:
+def _message_body(request, provider: str | None, user) -> dict:
     post = request.POST
     text = post.get("message", "").strip()
     if not text:
@@ -179,6 +179,11 @@ def _message_body(request, provider: str | None) -> dict:
     images = _images(request)
     if images:
         body["images"] = images
+    # Who sent it, for the chat's `senders` (the API records the key's user instead when the
+    # key is personal; with the org key this is what tells the team who wrote the message).
+    body["senderUserId"] = f"portal:{user.get_username()}"
+    if user.email:
+        body["senderEmail"] = user.email
     return body
 
 
@@ -195,7 +200,7 @@ async def send_message(request, replica_id):
         provider = None
     chat_id = data.get("chat_id", "")
     try:
-        body = _message_body(request, provider)
+        body = _message_body(request, provider, await request.auser())
         api = await async_api_for(request)
         result = await api.send_replica_message(rid, body)
     except ComposerError as exc:

@@ -141,12 +141,32 @@ class ViewerState:
         return out
 
 
+class LiveChat:
+    """The hub's renderer for chat panels: a `ChatStream`, plus the names of who sent each
+    turn's message. Live events don't say who sent a message; the chat's history `senders`
+    do, so they are re-read when a turn starts (the sender is recorded at send time)."""
+
+    def __init__(self) -> None:
+        self.stream = ChatStream()
+
+    def __call__(self, event) -> str:
+        return self.stream.feed_html(event)
+
+    async def prepare(self, api, replica_id: str, event) -> None:
+        payload = event.data.get("payload") if isinstance(event.data, dict) else None
+        chat_id = payload.get("chatId") if isinstance(payload, dict) else None
+        if event.type != ViewerState.TURN_START or not isinstance(chat_id, str):
+            return
+        history = await api.read_replica_history(replica_id, chat_id=chat_id, limit=1)
+        self.stream.set_chat_senders(chat_id, history.senders)
+
+
 async def relay(
     replica_id: str, api, last_event_id: str | None, chat_id: str | None = None, busy: bool = False
 ):
     viewer = ViewerState(chat_id, busy)
     async with hub().subscribe(
-        replica_id, api, last_event_id=last_event_id, renderer=lambda: ChatStream().feed_html
+        replica_id, api, last_event_id=last_event_id, renderer=LiveChat
     ) as sub:
         # `retry` sets the browser's reconnect delay; the first status says we're live.
         yield ("retry: 2000\n\n" + sse("message", status_fragment("live", "live"))).encode()
