@@ -37,6 +37,8 @@ log = logging.getLogger("portal.replicas.streams")
 BUFFER_SIZE = 500  # recent events kept per replica, for viewers resuming with an event id
 QUEUE_SIZE = 1000  # per viewer; a viewer this far behind is cut off and must resume
 GRACE_SECONDS = 5.0
+TURN_START = "chat.turn.started"
+TURN_END = frozenset({"chat.turn.completed", "chat.interrupted"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,14 @@ class Gap:
 
     reason: str
     upto: str | None = None
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What follows is `chat_id`'s running turn from its start (from the buffer), for a
+    viewer that joined mid-turn: it drops the partial turn its page got from history."""
+
+    chat_id: str
 
 
 @dataclass(frozen=True)
@@ -236,6 +246,20 @@ class _Upstream:
             html = ""
         return Rendered(event.id, event.type, chat_id, html)
 
+    def running_turn(self, chat_id: str) -> list[Rendered] | None:
+        """The buffered events since `chat_id`'s running turn started; None when the chat
+        isn't running a turn here or its start is no longer (or never was) buffered."""
+        items = list(self.buffer)
+        for index in range(len(items) - 1, -1, -1):
+            item = items[index]
+            if item.chat_id != chat_id:
+                continue
+            if item.type in TURN_END:
+                return None
+            if item.type == TURN_START:
+                return items[index:]
+        return None
+
     def replay_after(self, event_id: str | None) -> list[Any]:
         """Buffered renders after `event_id`; a Gap if that id isn't buffered here."""
         if not event_id:
@@ -267,10 +291,13 @@ class StreamHub:
         *,
         last_event_id: str | None = None,
         renderer: Renderer = _no_html,
+        running_chat: str | None = None,
     ) -> AsyncIterator[Subscription]:
         """Join (or open) the replica's shared upstream. `api` is this viewer's own client,
         already known to be allowed to read the replica; the upstream (re)connects with the
-        key of a viewer who is still watching."""
+        key of a viewer who is still watching. `running_chat`: the viewer's page shows that
+        chat mid-turn; if this process has the turn from its start, the viewer gets it
+        (`CatchUp`, then the turn's events) and follows it live from there."""
         key = (api.settings.base_url, replica_id)
         upstream = self._upstreams.get(key)
         if upstream is None or upstream.closed is not None:
@@ -282,6 +309,12 @@ class StreamHub:
         sub = Subscription(upstream, api)
         for item in upstream.replay_after(last_event_id):
             sub.deliver(item)
+        if running_chat and not last_event_id:
+            turn = upstream.running_turn(running_chat)
+            if turn:
+                sub.deliver(CatchUp(running_chat))
+                for item in turn:
+                    sub.deliver(item)
         if upstream.reconnecting:
             sub.deliver(Reconnecting(0, 0.0, errors.Unreachable("reconnecting")))
         upstream.subscribers[sub] = None

@@ -31,14 +31,6 @@ def upstream(emulator, api_settings):
 
 
 @pytest.fixture
-def agent_pace(emulator):
-    """Set the simulated agent's pace (seconds per step) for one test."""
-    before = emulator.control("config")["agent_step_s"]
-    yield lambda seconds: emulator.control("config", {"agent_step_s": seconds})
-    emulator.control("config", {"agent_step_s": before})
-
-
-@pytest.fixture
 def signed_in_ada(page, admin):
     store_key(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])
     sign_in(page, "ada", PASSWORD)
@@ -124,6 +116,36 @@ def test_stream_drop_reconnects_without_losing_events(
     history_words = reloaded.split()
     assert live_text.split()[-20:] == history_words[-20:], "the end of the reply is missing"
     assert len(live_text) >= len(reloaded) * 0.9
+    assert page.console_problems == []
+
+
+def test_a_page_opened_mid_turn_follows_the_rest_of_it_live(signed_in_ada, upstream, agent_pace):
+    """Reload while the agent is replying: the new page gets the turn so far from the
+    portal's buffer (replacing what history gave it) and then streams the rest."""
+    page = signed_in_ada
+    rid = active_replica(upstream, "browser-mid-turn")
+    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": "Mid-turn"})
+    open_chat(page, rid, chat.id)
+    agent_pace(0.4)
+    page.get_by_label("Message").fill("Walk me through the cache")
+    page.get_by_role("button", name="Send").click()
+    transcript = page.locator(f"#chat-{chat.id}-transcript")
+    expect(transcript.locator(".msg--assistant")).not_to_have_count(0)
+    page.reload()
+    expect(page.locator("#stream-status")).to_have_text("live")
+    expect(page.locator(f"#chat-{chat.id}-running")).to_have_count(0)  # the live turn took over
+    lengths = []
+    while not page.locator(".turn-state[data-state=completed]").count():
+        lengths.append(len(transcript.inner_text()))
+        assert len(lengths) < 200, "the turn never completed on the page"
+        time.sleep(0.15)
+    growth = [b for a, b in zip(lengths, lengths[1:], strict=False) if b > a]
+    assert len(growth) >= 2, f"the rest of the reply should stream in, saw lengths {lengths}"
+    live_text = " ".join(transcript.inner_text().split())
+    assert live_text.count("Walk me through the cache") == 1
+    page.reload()
+    reloaded = " ".join(transcript.inner_text().split())
+    assert live_text.split()[-20:] == reloaded.split()[-20:]
     assert page.console_problems == []
 
 

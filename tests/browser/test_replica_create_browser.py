@@ -30,8 +30,11 @@ def create_browser_upstream(emulator, api_settings) -> ReplicaAPI:
     return ReplicaAPI(DEMO_PERSONAL_KEYS[0], settings=api_settings)
 
 
-def test_create_a_replica_and_watch_it_become_active(creating_ada, create_browser_upstream):
+def test_create_a_replica_and_watch_it_become_active(
+    creating_ada, create_browser_upstream, agent_pace
+):
     page = creating_ada
+    agent_pace(0.3)  # the first message's turn is still running when the page turns active
     name = f"browser-{uuid.uuid4().hex[:8]}"
 
     page.goto("/replicas/")
@@ -78,6 +81,15 @@ def test_create_a_replica_and_watch_it_become_active(creating_ada, create_browse
     # The detail header polls itself while preparing; it turns active without a reload.
     badge = page.locator("#replica-header .badge")
     expect(badge).to_have_attribute("data-status", "active", timeout=15_000)
+
+    # The first message's turn is followed live from its start: the panel streams while the
+    # replica prepares, and the page reloaded (active now) mid-turn picks the turn up from the
+    # portal's buffer. (History shows no turn state lines: this one came live.)
+    expect(page.locator(".turn-state[data-state=completed]")).to_be_visible(timeout=20_000)
+    transcript = page.locator("#transcript-scroller")
+    expect(transcript.locator(".msg--user")).to_have_count(1)
+    expect(transcript.locator(".msg--user")).to_contain_text("Fix the login timeout")
+    expect(transcript.locator(".msg--assistant")).not_to_have_count(0)
 
     # And the list shows it, active.
     page.goto("/replicas/")

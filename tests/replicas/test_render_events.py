@@ -613,6 +613,25 @@ def test_history_labels_user_messages_with_senders():
     assert 'data-sender="bob@example.com"' in html
 
 
+def test_a_busy_chat_s_history_wraps_its_running_turn():
+    events = [
+        hist(claude_user({"type": "text", "text": "first"})),
+        hist(claude_assistant({"type": "text", "text": "done with the first"})),
+        hist(claude_user({"type": "text", "text": "second"})),
+        hist(claude_assistant({"type": "tool_use", "id": "t1", "name": "Bash", "input": {}})),
+        hist(claude_user({"type": "tool_result", "tool_use_id": "t1", "content": "ok"})),
+        hist(claude_assistant({"type": "text", "text": "working on the sec"})),
+    ]
+    html = str(render_history({"events": events}, chat_id="c1", running=True))
+    head, _, running = html.partition('<div id="chat-c1-running" class="running-turn">')
+    assert "first" in head and "done with the first" in head
+    assert "second" in running and "working on the sec" in running
+    assert "second" not in head
+    assert "running-turn" not in str(render_history({"events": events}, chat_id="c1"))
+    empty = str(render_history({"events": []}, chat_id="c1", running=True))
+    assert 'id="chat-c1-running"' in empty  # always there for the live stream to replace
+
+
 def test_live_user_messages_are_named_per_chat_once_senders_are_known():
     stream = ChatStream()
     senders = [{"senderUserId": "u1", "senderEmail": "Ann@Example.com", "recordedAt": "2026-05-01T10:00:00Z"}]  # fmt: skip

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from portal.emulator.config import DEMO_PERSONAL_KEYS
 from portal.replica_api import AsyncReplicaAPI
 from portal.replicas.rendering import ChatStream
-from portal.replicas.streams import Gap, Rendered, StreamHub
+from portal.replicas.streams import CatchUp, Gap, Rendered, StreamHub, _Upstream
 from portal.replicas.views.stream import LiveChat, ViewerState, frames, sse
 from tests.replicas.conftest import active_replica, idle_replica
 
@@ -123,6 +123,9 @@ def _ev(seq: int, type_: str, chat: str = "c1") -> Rendered:
 def test_viewer_of_another_chat_gets_ids_only():
     viewer = ViewerState("c2")
     assert viewer.encode(_ev(1, "chat.turn.delta")) == b"id: e1\n\n"
+    # Not even a queue nudge: the queue panel shows c2's queue, which c1's turns don't change.
+    assert viewer.encode(_ev(2, "chat.turn.completed")) == b"id: e2\n\n"
+    assert b"event: queue\ndata: c2" in ViewerState("c2").encode(_ev(3, "chat.turn.started", "c2"))
 
 
 def test_viewer_in_step_gets_everything_and_no_reload():
@@ -139,6 +142,67 @@ def test_viewer_joining_mid_turn_waits_then_reloads_when_it_ends():
     end = viewer.encode(_ev(2, "chat.turn.completed"))
     assert b"event: reload" in end and b"id: e2" in end
     assert b"event: message" in viewer.encode(_ev(3, "chat.turn.started"))
+
+
+def test_viewer_caught_up_on_the_running_turn_follows_it_without_a_reload():
+    viewer = ViewerState("c1", busy=True)
+    assert viewer.encode(CatchUp("c2")) == b""  # another chat's turn: nothing to do
+    drop = viewer.encode(CatchUp("c1"))
+    assert b'id="chat-c1-running" hx-swap-oob="delete"' in drop
+    out = b"".join(viewer.encode(_ev(n, t)) for n, t in enumerate(
+        ["chat.turn.started", "chat.turn.delta", "chat.turn.completed"]))  # fmt: skip
+    assert out.count(b"event: message") == 3
+    assert b"event: reload" not in out
+
+
+def test_running_turn_is_what_the_buffer_has_since_the_chat_s_turn_started():
+    upstream = _Upstream("r1", lambda event: "")
+    events = [
+        _ev(1, "chat.turn.started"),
+        _ev(2, "chat.turn.delta"),
+        _ev(3, "chat.turn.completed"),
+        _ev(4, "chat.turn.started"),
+        _ev(5, "chat.turn.started", chat="c2"),
+        _ev(6, "chat.turn.delta"),
+        _ev(7, "chat.turn.delta", chat="c2"),
+    ]
+    upstream.buffer.extend(events)
+    assert [r.id for r in upstream.running_turn("c1")] == ["e4", "e5", "e6", "e7"]
+    assert [r.id for r in upstream.running_turn("c2")] == ["e5", "e6", "e7"]
+    assert upstream.running_turn("c3") is None  # never seen here
+    upstream.buffer.append(_ev(8, "chat.turn.completed"))
+    assert upstream.running_turn("c1") is None  # over
+    upstream.buffer.clear()
+    upstream.buffer.extend(events[1:3])
+    assert upstream.running_turn("c1") is None  # its start isn't buffered
+
+
+async def test_a_viewer_joining_mid_turn_gets_the_turn_from_its_start(upstream, aada):
+    rid = await sync_to_async(idle_replica)(upstream, "relay-catch-up")
+    chat = (await aada.list_replica_chats(rid)).chats[0]
+    hub = StreamHub(grace_seconds=0)
+    async with hub.subscribe(rid, aada, renderer=LiveChat) as first:
+        await asyncio.sleep(0.3)
+        await aada.send_replica_message(rid, {"message": "catch me up", "chat_id": chat.id})
+        seen = await until_type(first, "chat.turn.delta")
+        seen += [await next_rendered(first), await next_rendered(first)]
+        async with hub.subscribe(rid, aada, running_chat=chat.id) as late:
+            assert await late.get(1) == CatchUp(chat.id)
+            caught = await until_type(late, "chat.turn.completed")
+        seen += await until_type(first, "chat.turn.completed")
+    start = [r.type for r in seen].index("chat.turn.started")
+    assert [r.id for r in caught] == [r.id for r in seen[start:]]
+    assert [r.html for r in caught] == [r.html for r in seen[start:]]
+
+
+async def test_no_catch_up_when_the_turn_started_before_this_process_saw_it(upstream, aada):
+    rid = await sync_to_async(idle_replica)(upstream, "relay-no-catch-up")
+    chat = (await aada.list_replica_chats(rid)).chats[0]
+    hub = StreamHub(grace_seconds=0)
+    await aada.send_replica_message(rid, {"message": "already running", "chat_id": chat.id})
+    async with hub.subscribe(rid, aada, running_chat=chat.id) as late:
+        first = await late.get(5)
+    assert isinstance(first, Rendered)  # live events only: the page waits for the turn's end
 
 
 def test_viewer_after_a_gap_is_out_of_step_until_the_next_turn():

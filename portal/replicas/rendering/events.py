@@ -21,6 +21,7 @@ DOM ids (all valid CSS `#selectors`; see `model.py` / `transcript.py`):
 - `…-p{i}-text`: the element streamed text is appended to (`Part.text_dom_id`).
 - `tool-{prefix}-{hash(tool id)}`: a tool card (replaced when its result arrives).
 - `turn-{chatId}-{messageId}`: a turn's state line (`turn_dom_id`).
+- `chat-{chatId}-running`: a busy chat's running turn, as history had it (`running_turn_dom_id`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .model import (
     TurnState,
     UnknownPart,
     agent_name,
+    running_turn_dom_id,
     transcript_dom_id,
     turn_dom_id,
 )
@@ -370,8 +372,13 @@ def render_history(
     viewer_email: str | None = None,
     chat_id: str | None = None,
     id_prefix: str | None = None,
+    running: bool = False,
 ) -> SafeString:
     """A page of history as HTML, oldest first.
+
+    `running`: the chat is mid-turn (the newest page only). The turn so far (from the last
+    user message on) is wrapped in `running_turn_dom_id(chat_id)`, which a live stream that
+    has the whole turn replaces (see `views/stream.py`).
 
     `history` is a `ReadReplicaHistoryResponse` (dict or model; its `senders` are used) or a
     list of `HistoryEvent`s. Consecutive agent events merge into one bubble, tool results sit in
@@ -393,7 +400,17 @@ def render_history(
     for event in events:
         transcript.add(normalize_history_event(event, ctx=transcript.ctx))
     transcript.finalize()
-    return render_items(transcript.items)
+    items = transcript.items
+    if not (running and chat_id):
+        return render_items(items)
+    users = [i for i, item in enumerate(items) if isinstance(item, Bubble) and item.role == "user"]
+    cut = users[-1] if users else len(items)
+    return format_html(
+        '{}<div id="{}" class="running-turn">{}</div>',
+        render_items(items[:cut]),
+        running_turn_dom_id(chat_id),
+        render_items(items[cut:]),
+    )
 
 
 def render_turn_state(turn: TurnState, *, oob: bool = False) -> SafeString:

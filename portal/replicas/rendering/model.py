@@ -310,6 +310,11 @@ def transcript_dom_id(chat_id: str) -> str:
     return dom_id("chat", chat_id, "transcript")
 
 
+def running_turn_dom_id(chat_id: str) -> str:
+    """Wraps the running turn in a busy chat's history, for the live stream to replace."""
+    return dom_id("chat", chat_id, "running")
+
+
 def turn_dom_id(chat_id: str, message_id: str | None) -> str:
     return dom_id("turn", chat_id, message_id or "current")
 

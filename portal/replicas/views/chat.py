@@ -27,12 +27,16 @@ HISTORY_PAGE = 30
 PROVIDERS = [p.value for p in models.Provider]
 
 
-def _history_context(request, history, chat_id: str, offset: int) -> dict:
+def _history_context(request, history, chat_id: str, offset: int, running=False) -> dict:
     user = request.user
     prefix = f"h{offset}"
     return {
         "history_html": render_history(
-            history, viewer_email=user.email or None, chat_id=chat_id, id_prefix=prefix
+            history,
+            viewer_email=user.email or None,
+            chat_id=chat_id,
+            id_prefix=prefix,
+            running=running,
         ),
         "has_more": bool(history.has_more),
         "older_offset": offset + len(history.events),
@@ -68,7 +72,9 @@ async def _chat_page(request, rid: str, wanted_chat: str | None, data=None, **co
     if chat is not None:
         try:
             history = await page.api.read_replica_history(rid, chat_id=chat.id, limit=HISTORY_PAGE)
-            context.update(_history_context(request, history, chat.id, 0))
+            context.update(
+                _history_context(request, history, chat.id, 0, running=bool(chat.processing))
+            )
         except errors.Conflict as exc:
             page.unavailable["history"] = exc
         context["transcript_id"] = transcript_dom_id(chat.id)

@@ -61,6 +61,9 @@ class ReplicaPage:
                 "unavailable": self.unavailable, **self.data}  # fmt: skip
 
 
+LIVE_STATUSES = frozenset({"active", "preparing"})
+
+
 def status_of(replica: Any) -> str:
     return str(getattr(replica.status, "value", replica.status))
 
@@ -94,6 +97,9 @@ def header_context(replica: models.ReplicaDetails) -> dict[str, Any]:
     return {
         "replica": replica,
         "status": status,
+        # Panels follow the event stream while preparing too, so the first message's turn
+        # is seen from its start.
+        "live": status in LIVE_STATUSES,
         "repositories": repositories,
         "transient": status in TRANSIENT_STATUSES or bool(replica.waking),
         "error_message": getattr(replica, "error", None) or getattr(replica, "error_message", None),

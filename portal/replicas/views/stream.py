@@ -31,8 +31,8 @@ from django.views.decorators.http import require_GET
 from portal.accounts.acting import NoUsableKey, async_api_for
 from portal.lib.api_errors import describe
 from portal.replica_api import Reconnected, Reconnecting, errors
-from portal.replicas.rendering import ChatStream
-from portal.replicas.streams import Closed, Gap, Rendered, hub
+from portal.replicas.rendering import ChatStream, running_turn_dom_id
+from portal.replicas.streams import TURN_END, TURN_START, CatchUp, Closed, Gap, Rendered, hub
 
 log = logging.getLogger("portal.replicas.stream")
 
@@ -68,17 +68,18 @@ def status_fragment(state: str, text: str) -> str:
     )
 
 
-def frames(item, show: bool = True) -> str:
+def frames(item, show: bool = True, nudge: bool = True) -> str:
     """What one hub item becomes on the wire. With `show` False (another chat's event, or
     this chat's while the viewer is out of step), a rendered event's fragments are left out
-    but its id is still sent, so a reconnect resumes after it."""
+    but its id is still sent, so a reconnect resumes after it. `nudge` False leaves out the
+    `queue` event too (another chat's queue is not on the viewer's page)."""
     if isinstance(item, Rendered):
         out = ""
         if item.html and show:
             out = sse("message", item.html, item.id)
         elif item.id:
             out = f"id: {item.id}\n\n"  # no data: only moves the browser's Last-Event-ID
-        if item.type in QUEUE_EVENTS and item.chat_id:
+        if nudge and item.type in QUEUE_EVENTS and item.chat_id:
             out += sse("queue", item.chat_id)
         return out
     if isinstance(item, Reconnecting):
@@ -94,13 +95,13 @@ def frames(item, show: bool = True) -> str:
     return ""
 
 
-def wire(item, show: bool = True) -> bytes:
+def wire(item, show: bool = True, nudge: bool = True) -> bytes:
     """`frames` as bytes, cached on shared items: the same bytes for every viewer."""
     if not isinstance(item, Rendered):
-        return frames(item, show).encode()
-    cached = item.wire.get(show)
+        return frames(item, show, nudge).encode()
+    cached = item.wire.get((show, nudge))
     if cached is None:
-        cached = item.wire[show] = frames(item, show).encode()
+        cached = item.wire[(show, nudge)] = frames(item, show, nudge).encode()
     return cached
 
 
@@ -109,13 +110,15 @@ class ViewerState:
 
     Live fragments append to the bubble a turn opened; a viewer that didn't see the turn
     open (it joined while the chat was busy, or refilled its transcript from history after
-    a gap) has no such bubble. Until the next turn starts, that viewer gets its chat's
-    event ids but not their fragments; when the turn it missed the start of ends, it
-    reloads the transcript from history, which then holds the whole turn. Other chats'
-    fragments are never sent (their transcripts aren't on the page)."""
+    a gap) has no such bubble. If this process buffered the running turn from its start,
+    a viewer joining mid-turn gets it (`CatchUp`: the partial turn from history is dropped,
+    the buffered turn replayed) and is in step. Otherwise, until the next turn starts,
+    that viewer gets its chat's event ids but not their fragments; when the turn it missed
+    the start of ends, it reloads the transcript from history, which then holds the whole
+    turn. Other chats' fragments are never sent (their transcripts aren't on the page)."""
 
-    TURN_START = "chat.turn.started"
-    TURN_END = frozenset({"chat.turn.completed", "chat.interrupted"})
+    TURN_START = TURN_START
+    TURN_END = TURN_END
 
     def __init__(self, chat_id: str | None, busy: bool = False) -> None:
         self.chat_id = chat_id
@@ -123,13 +126,21 @@ class ViewerState:
         self.saw_start = False
 
     def encode(self, item) -> bytes:
+        if isinstance(item, CatchUp):
+            if item.chat_id != self.chat_id:
+                return b""
+            # The running turn follows from its start: drop the part the page got from
+            # history, then follow the turn like a viewer who saw it start.
+            self.in_step = True
+            drop = f'<div id="{running_turn_dom_id(item.chat_id)}" hx-swap-oob="delete"></div>'
+            return sse("message", drop).encode()
         if isinstance(item, Gap):
             self.in_step = self.saw_start = False
             return wire(item)
         if not isinstance(item, Rendered) or not item.chat_id or not self.chat_id:
             return wire(item)
         if item.chat_id != self.chat_id:
-            return wire(item, show=False)
+            return wire(item, show=False, nudge=False)
         if item.type == self.TURN_START:
             self.in_step = self.saw_start = True
         out = wire(item, show=self.in_step)
@@ -166,7 +177,11 @@ async def relay(
 ):
     viewer = ViewerState(chat_id, busy)
     async with hub().subscribe(
-        replica_id, api, last_event_id=last_event_id, renderer=LiveChat
+        replica_id,
+        api,
+        last_event_id=last_event_id,
+        renderer=LiveChat,
+        running_chat=chat_id if busy else None,
     ) as sub:
         # `retry` sets the browser's reconnect delay; the first status says we're live.
         yield ("retry: 2000\n\n" + sse("message", status_fragment("live", "live"))).encode()
