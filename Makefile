@@ -34,9 +34,9 @@ test: install browsers ## lint, then the whole suite (SQLite; again on PostgreSQ
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
-	@if $(PY) scripts/pg_available.py; then \
-		echo "PostgreSQL answers on 127.0.0.1:5432: running the database tests on it"; \
-		DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -m "not browser" -p no:cacheprovider -q; \
+	@if PG_URL=$$($(PY) scripts/pg_available.py); then \
+		echo "PostgreSQL answers ($$PG_URL): running the database tests on it"; \
+		DATABASE_URL=$$PG_URL $(PY) -m pytest -m "not browser" -p no:cacheprovider -q; \
 	fi
 
 bench: install ## speed and memory: detail-page latency and SSE fan-out up to 1000 viewers

@@ -36,14 +36,16 @@ class KeyCheck:
 
 @sensitive_variables("plaintext")
 def check_key(plaintext: str) -> KeyCheck:
-    """Ask the API whether it accepts a key: one cheap authenticated GET (getUserProfile).
+    """Ask the API whether it accepts a key: one cheap authenticated GET that org and
+    personal keys may both call (listRepositories, the guide's first step; the profile
+    endpoint has no user behind an org key).
 
-    Only a 401 means rejected. Any other answer from the API (200, or a 403/404 for a key
-    that has no user profile, such as an org key) means the key authenticated.
+    Only a 401 means rejected. Any other answer from the API (200, or a 403/404) means the
+    key authenticated.
     """
     settings = dataclasses.replace(default_settings(), max_retries=0)
     try:
-        ReplicaAPI(plaintext, settings=settings).get_user_profile()
+        ReplicaAPI(plaintext, settings=settings).list_repositories()
     except errors.Unauthorized:
         return KeyCheck(
             Verdict.REJECTED,

@@ -40,34 +40,47 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"REPLICA_EMULATOR_{name}", default)
 
 
+def _seconds(value: str) -> float:
+    """An argparse type: a number >= 0 (flags and REPLICA_EMULATOR_* variables alike)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number < 0 or number != number:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 0 or more")
+    return number
+
+
 def parse_args(argv: list[str] | None = None) -> tuple[EmulatorConfig, str, int]:
+    """Flags, each defaulting to its REPLICA_EMULATOR_<FLAG> variable; a bad value from
+    either is a usage error naming the flag, not a traceback."""
     d = EmulatorConfig()
     p = argparse.ArgumentParser(prog="python -m portal.emulator", description=__doc__)
     p.add_argument("--host", default=_env("HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(_env("PORT", "8765")))
+    p.add_argument("--port", type=int, default=_env("PORT", "8765"))
     p.add_argument("--org-key", default=_env("ORG_KEY", d.org_key), help="accepted org API key")
     p.add_argument(
         "--personal-key",
         default=_env("PERSONAL_KEY", ",".join(d.personal_keys)),
         help="accepted personal API keys, comma-separated (one demo user each)",
     )
-    p.add_argument("--latency-ms", type=float, default=float(_env("LATENCY_MS", "0")))
+    p.add_argument("--latency-ms", type=_seconds, default=_env("LATENCY_MS", "0"))
     p.add_argument(
         "--fault-rate",
-        type=float,
-        default=float(_env("FAULT_RATE", "0")),
+        type=_seconds,
+        default=_env("FAULT_RATE", "0"),
         help="fraction of requests answered with 429/500/502/503 or a dropped connection",
     )
-    p.add_argument("--heartbeat-s", type=float, default=float(_env("HEARTBEAT_S", "15")))
-    p.add_argument("--prepare-s", type=float, default=float(_env("PREPARE_S", str(d.prepare_s))))
+    p.add_argument("--heartbeat-s", type=_seconds, default=_env("HEARTBEAT_S", "15"))
+    p.add_argument("--prepare-s", type=_seconds, default=_env("PREPARE_S", str(d.prepare_s)))
     p.add_argument(
         "--sleep-after-s",
-        type=float,
-        default=float(_env("SLEEP_AFTER_S", str(d.sleep_after_s))),
+        type=_seconds,
+        default=_env("SLEEP_AFTER_S", str(d.sleep_after_s)),
         help="idle seconds before an active replica falls asleep (0: never)",
     )
     p.add_argument(
-        "--agent-step-s", type=float, default=float(_env("AGENT_STEP_S", str(d.agent_step_s)))
+        "--agent-step-s", type=_seconds, default=_env("AGENT_STEP_S", str(d.agent_step_s))
     )
     p.add_argument(
         "--seed",
@@ -84,6 +97,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[EmulatorConfig, str, int]
     a = p.parse_args(argv)
     if not 0.0 <= a.fault_rate <= 1.0:
         p.error("--fault-rate must be between 0 and 1")
+    if a.heartbeat_s == 0:
+        p.error("--heartbeat-s must be more than 0")
     config = EmulatorConfig(
         org_key=a.org_key,
         personal_keys=tuple(k.strip() for k in a.personal_key.split(",") if k.strip()),

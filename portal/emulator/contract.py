@@ -61,6 +61,10 @@ GUIDE_409_OPERATIONS = frozenset(
         "deleteAgentPreview",
     }
 )
+# Statuses the spec doesn't list that the emulator answers on purpose (each must still carry
+# the Error envelope): an environment file over 64 KB is a 413, as our issue #2 asks (the
+# spec says 400; the portal handles both).
+KNOWN_DEVIATIONS = frozenset({("createEnvironmentFile", 413), ("updateEnvironmentFile", 413)})
 
 
 @dataclass
@@ -123,11 +127,13 @@ class Checker:
             self.seen[op_id] = self.seen.get(op_id, 0) + 1
         if op_id in EXTRA_OPERATIONS.values():
             return
-        if status == 409 and op_id in GUIDE_409_OPERATIONS:
+        if (status == 409 and op_id in GUIDE_409_OPERATIONS) or (
+            (op_id, status) in KNOWN_DEVIATIONS
+        ):
             if not _is_error_envelope(resp_body):
                 self.record(
                     "response", operation=op_id, method=method, path=path, status=status,
-                    errors=["a 409 must carry the {error, details} envelope"],
+                    errors=[f"a {status} must carry the {{error, details}} envelope"],
                     body=_preview(resp_body),
                 )  # fmt: skip
             return

@@ -817,11 +817,15 @@ def _check_path(path: str) -> str:
 
 
 def _check_content(content: Any) -> None:
+    # 413, as our issue #2 asks; the spec documents only 400 here, so the contract checker
+    # accepts this 413 (with the error envelope) as a known deviation, and the portal treats
+    # a 400 "File too large" from the real API the same way.
     if content is not MISSING and len(content.encode()) > MAX_FILE_BYTES:
-        raise bad(
+        raise ApiError(
+            413,
+            "File too large",
             f"File content is {len(content.encode())} bytes; the maximum is 64 KB "
             f"({MAX_FILE_BYTES:,} bytes).",
-            "File too large",
         )
 
 
@@ -832,7 +836,7 @@ async def list_files(request: Request) -> Response:
     return ok({"environment_files": [_file_public(f) for f in area.items(area.files, env["id"])]})
 
 
-@endpoint(201, 400, 500)
+@endpoint(201, 400, 413, 500)
 async def create_file(request: Request) -> Response:
     area = _area(request)
     env = _env(request)
@@ -858,7 +862,7 @@ async def create_file(request: Request) -> Response:
     return ok({"environment_file": _file_public(item)}, 201)
 
 
-@endpoint(200, 400, 404, 500)
+@endpoint(200, 400, 404, 413, 500)
 async def update_file(request: Request) -> Response:
     area = _area(request)
     env = _env(request, missing=404)

@@ -89,6 +89,19 @@ def _to_event(sse_id: str | None, sse_event: str, raw: str, typed: bool) -> Stre
     return StreamEvent(id=event_id, type=event_type or "message", data=data, model=model)
 
 
+
+def reconnect_delay(
+    attempt: int, base: float, max_backoff: float, retry_after: float | None = None
+) -> float:
+    """Seconds to wait before reconnect number `attempt`: exponential backoff with jitter
+    (half fixed, half random), capped at `max_backoff`, and never sooner than the server's
+    Retry-After (itself capped at `max_backoff`)."""
+    backoff = min(max_backoff, base * (2 ** min(attempt, 10)))
+    delay = backoff / 2 + random.uniform(0, backoff / 2)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, max_backoff))
+    return delay
+
 async def _read_once(
     settings: Settings, api_key: str, call: Call, typed: bool, last_event_id: str | None
 ) -> AsyncIterator[Any]:
@@ -180,10 +193,7 @@ async def stream_events(
         attempt += 1
         if max_attempts is not None and attempt > max_attempts:
             raise error
-        backoff = min(max_backoff, settings.backoff_base * (2 ** min(attempt, 10)))
-        if error.retry_after is not None:
-            backoff = max(backoff, min(error.retry_after, max_backoff))
-        delay = backoff / 2 + random.uniform(0, backoff / 2)
+        delay = reconnect_delay(attempt, settings.backoff_base, max_backoff, error.retry_after)
         log.info("%s stream dropped (%s); reconnecting in %.2fs", call.operation, error, delay)
         yield Reconnecting(attempt=attempt, delay=delay, error=error)
         await asyncio.sleep(delay)

@@ -24,13 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from portal.replica_api import AsyncReplicaAPI, Reconnected, Reconnecting, StreamEvent, errors
+from portal.replica_api.sse import reconnect_delay
 
 log = logging.getLogger("portal.replicas.streams")
 
@@ -206,10 +206,7 @@ class _Upstream:
                         raise
                     error = exc
                 attempt += 1
-                backoff = min(self.max_backoff, 0.25 * 2 ** min(attempt, 8))
-                if error.retry_after is not None:
-                    backoff = max(backoff, min(error.retry_after, self.max_backoff))
-                delay = backoff / 2 + random.uniform(0, backoff / 2)
+                delay = reconnect_delay(attempt, 0.25, self.max_backoff, error.retry_after)
                 self.reconnecting = True
                 self.broadcast(Reconnecting(attempt, delay, error))
                 log.info(

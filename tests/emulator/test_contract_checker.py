@@ -98,3 +98,14 @@ def test_accepted_request_without_a_key_is_a_violation(checker):
         b'{"repositories": []}',
     )
     assert [v["kind"] for v in checker.violations] == ["request"]
+
+
+def test_known_deviation_413_needs_the_envelope_and_only_where_listed(checker):
+    path = "/v1/environments/global/files"
+    exchange(checker, "POST", path, 413, {"error": "File too large", "details": "70000 bytes"})
+    assert checker.violations == []
+    exchange(checker, "POST", path, 413, {"message": "too big"})
+    assert [v["kind"] for v in checker.violations] == ["response"]
+    checker.violations.clear()
+    exchange(checker, "GET", path, 413, {"error": "File too large", "details": None})
+    assert [v["kind"] for v in checker.violations] == ["response"]  # not listed for this one

@@ -216,3 +216,14 @@ async def test_announce_open_marks_the_first_connection_too():
     items = await collect(api.stream_replica_events("r1", reconnect=False, announce_open=True), 5)
     assert isinstance(items[0], Reconnected) and items[0].attempt == 0
     assert items[1].id == "ev-1"
+
+
+def test_reconnect_delay_never_comes_before_retry_after():
+    from portal.replica_api.sse import reconnect_delay
+
+    for attempt in range(1, 8):
+        assert all(reconnect_delay(attempt, 0.25, 30, retry_after=4) >= 4 for _ in range(50))
+        backoff = min(30, 0.25 * 2**attempt)
+        delays = [reconnect_delay(attempt, 0.25, 30) for _ in range(50)]
+        assert all(backoff / 2 <= d <= backoff for d in delays)
+    assert reconnect_delay(1, 0.25, 30, retry_after=600) == 30  # capped like the backoff
