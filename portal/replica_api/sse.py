@@ -89,7 +89,6 @@ def _to_event(sse_id: str | None, sse_event: str, raw: str, typed: bool) -> Stre
     return StreamEvent(id=event_id, type=event_type or "message", data=data, model=model)
 
 
-
 def reconnect_delay(
     attempt: int, base: float, max_backoff: float, retry_after: float | None = None
 ) -> float:
@@ -101,6 +100,7 @@ def reconnect_delay(
     if retry_after is not None:
         delay = max(delay, min(retry_after, max_backoff))
     return delay
+
 
 async def _read_once(
     settings: Settings, api_key: str, call: Call, typed: bool, last_event_id: str | None
