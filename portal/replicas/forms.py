@@ -9,11 +9,13 @@ content type, and sent as base64 `ImageContent`.
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+import pydantic
 from django import forms
 from django.core.validators import RegexValidator
 from django.template.defaultfilters import filesizeformat
@@ -24,6 +26,9 @@ from portal.replica_api import models
 from . import choices
 
 # --- list filters ---------------------------------------------------------------------------
+
+log = logging.getLogger("portal.replicas")
+GUIDE_ONLY_LIFECYCLES = frozenset({"delete_when_done"})
 
 
 class ReplicaFilterForm(forms.Form):
@@ -376,7 +381,18 @@ class CreateReplicaForm(forms.Form):
             body["webhook_url"] = (
                 {"url": d["webhook_url"], "secret": secret} if secret else d["webhook_url"]
             )
-        models.CreateReplicaRequest.model_validate(body)  # our side of the contract
+        # Our side of the contract. The guide's `delete_when_done` is not in the spec's enum
+        # (the two differ; both are supported), so the check stands in a spec value for it.
+        checked = dict(body)
+        if checked.get("lifecycle_policy") in GUIDE_ONLY_LIFECYCLES:
+            checked["lifecycle_policy"] = choices.DEFAULT_LIFECYCLE
+        try:
+            models.CreateReplicaRequest.model_validate(checked)
+        except pydantic.ValidationError as exc:
+            log.warning("create body fails the spec's CreateReplicaRequest: %s", exc)
+            raise forms.ValidationError(
+                "The portal could not build a valid request from this form; nothing was sent."
+            ) from None
         return body
 
     def images_to_keep(self) -> list[Image]:

@@ -187,6 +187,10 @@ def test_history_pages_older_events(ada, upstream, monkeypatch):
     body = older.content.decode()
     assert 'class="older-page"' in body
     assert f'id="chat-{found.id}-transcript"' not in body
+    # The chat panel itself, with more history than one page, offers "Load older" too.
+    page = ada.get(f"/replicas/{replica.id}/?chat={found.id}")
+    assert page.status_code == 200
+    assert f"/replicas/{replica.id}/chats/{found.id}/history/?offset=4" in page.content.decode()
 
 
 def test_member_without_key_is_sent_to_add_key_page(as_member, upstream):

@@ -631,3 +631,12 @@ def test_a_create_whose_answer_was_lost_goes_to_the_replica_it_made(ada, upstrea
     assert response.status_code == 302
     assert response["Location"] == f"/replicas/{made[0]}/"
     assert ada.post("/replicas/new/", data)["Location"] == f"/replicas/{made[0]}/"  # no second one
+
+
+def test_the_guide_s_delete_when_done_policy_is_sent_not_refused(ada, upstream):
+    """The guide's `delete_when_done` is absent from the spec's enum; the portal's own
+    contract check must not turn it into a server error (the guide and spec both hold)."""
+    data = _form_data(ada, upstream, lifecycle_policy="delete_when_done")
+    response = ada.post("/replicas/new/", data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert any(r.name == data["name"] for r in upstream.list_replicas(limit=100).replicas)

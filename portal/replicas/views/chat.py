@@ -69,6 +69,7 @@ async def _chat_page(request, rid: str, wanted_chat: str | None, data=None, **co
     page, context, chat = await load_chat_page(request, rid, wanted_chat, "chat")
     context.update(composer_context(chat, data, **composer_extra))
     context["providers"] = PROVIDERS
+    context["replica_id"] = rid  # the "load older" link, shared with the history partial
     if chat is not None:
         try:
             history = await page.api.read_replica_history(rid, chat_id=chat.id, limit=HISTORY_PAGE)

@@ -153,6 +153,8 @@ async def create_replica(request):
             created = found = None
             try:
                 created = await api.create_replica(form.request_body())
+            except ValidationError as exc:
+                problem = Problem("The replica was not created", " ".join(exc.messages), "", 400)
             except errors.ReplicaAPIError as exc:
                 log.info("create replica failed: %s", exc)
                 problem = describe(exc)
