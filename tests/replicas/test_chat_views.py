@@ -250,3 +250,12 @@ def wait_idle(upstream, rid: str, chat_id: str) -> None:
             return
         assert time.monotonic() < deadline, "the chat never went idle"
         time.sleep(0.1)
+
+
+def test_header_shows_model_and_size(ada, upstream):
+    rid = active_replica(
+        upstream, "header-facts", size="large", model="gpt-5.5", coding_agent="codex"
+    )
+    body = ada.get(f"/replicas/{rid}/").content.decode()
+    assert "size: large" in body
+    assert "model: gpt-5.5" in body

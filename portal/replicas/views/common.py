@@ -101,6 +101,12 @@ def header_context(replica: models.ReplicaDetails) -> dict[str, Any]:
         # is seen from its start.
         "live": status in LIVE_STATUSES,
         "repositories": repositories,
+        # Beyond ReplicaDetails in the spec, but sent by the API when known: show them then.
+        "extras": {
+            k: v
+            for k, v in (getattr(replica, "model_extra", None) or {}).items()
+            if k in ("model", "size", "environment_id") and isinstance(v, str) and v
+        },
         "transient": status in TRANSIENT_STATUSES or bool(replica.waking),
         "error_message": getattr(replica, "error", None) or getattr(replica, "error_message", None),
     }
