@@ -150,6 +150,8 @@ LIFECYCLE_POLICIES: dict[str, str] = {
     "delete_when_done": "Delete when the agent is done (e.g. CI jobs)",
 }
 DEFAULT_LIFECYCLE = "default"
+# The guide's policies that the spec's enum lacks (sent as they are; see forms.py).
+GUIDE_ONLY_LIFECYCLES = frozenset(LIFECYCLE_POLICIES) - {p.value for p in models.LifecyclePolicy}
 
 # --- images ---------------------------------------------------------------------------------
 

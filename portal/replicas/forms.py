@@ -25,10 +25,9 @@ from portal.replica_api import models
 
 from . import choices
 
-# --- list filters ---------------------------------------------------------------------------
-
 log = logging.getLogger("portal.replicas")
-GUIDE_ONLY_LIFECYCLES = frozenset({"delete_when_done"})
+
+# --- list filters ---------------------------------------------------------------------------
 
 
 class ReplicaFilterForm(forms.Form):
@@ -384,7 +383,7 @@ class CreateReplicaForm(forms.Form):
         # Our side of the contract. The guide's `delete_when_done` is not in the spec's enum
         # (the two differ; both are supported), so the check stands in a spec value for it.
         checked = dict(body)
-        if checked.get("lifecycle_policy") in GUIDE_ONLY_LIFECYCLES:
+        if checked.get("lifecycle_policy") in choices.GUIDE_ONLY_LIFECYCLES:
             checked["lifecycle_policy"] = choices.DEFAULT_LIFECYCLE
         try:
             models.CreateReplicaRequest.model_validate(checked)

@@ -41,6 +41,13 @@ TURN_START = "chat.turn.started"
 TURN_END = frozenset({"chat.turn.completed", "chat.interrupted"})
 
 
+def event_chat_id(event: StreamEvent) -> str | None:
+    """The chat an engine event concerns (`payload.chatId`), if any."""
+    payload = event.data.get("payload") if isinstance(event.data, dict) else None
+    chat_id = payload.get("chatId") if isinstance(payload, dict) else None
+    return chat_id if isinstance(chat_id, str) else None
+
+
 @dataclass(frozen=True)
 class Rendered:
     """One upstream event and the HTML its renderer made of it ("" when nothing to show).
@@ -234,8 +241,7 @@ class _Upstream:
             log.info("preparing %s event %s: %s", event.type, event.id, exc)
 
     def _render(self, event: StreamEvent) -> Rendered:
-        payload = event.data.get("payload") if isinstance(event.data, dict) else None
-        chat_id = payload.get("chatId") if isinstance(payload, dict) else None
+        chat_id = event_chat_id(event)
         try:
             html = str(self.render(event.data))
         except Exception:  # a renderer bug must not end the stream for everyone

@@ -42,18 +42,26 @@ def open_chat(page, rid: str, chat_id: str | None = None):
     expect(page.locator("#stream-status")).to_have_text("live")
 
 
+def start_reply(page, upstream, agent_pace, name: str, message: str, pace: float):
+    """A new replica's new Claude chat, open in `page`, whose agent (at `pace` seconds a
+    step) is replying to `message` sent from the composer: (replica id, chat, transcript)."""
+    rid = active_replica(upstream, name)
+    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": name})
+    open_chat(page, rid, chat.id)
+    agent_pace(pace)
+    page.get_by_label("Message").fill(message)
+    page.get_by_role("button", name="Send").click()
+    return rid, chat, page.locator(f"#chat-{chat.id}-transcript")
+
+
 def test_reply_streams_in_piece_by_piece(signed_in_ada, upstream, agent_pace):
     page = signed_in_ada
-    rid = active_replica(upstream, "browser-stream")
-    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": "Streaming"})
-    open_chat(page, rid, chat.id)
-    agent_pace(0.3)
-    page.get_by_label("Message").fill("Explain the retry policy")
-    page.get_by_role("button", name="Send").click()
+    _, _, transcript = start_reply(
+        page, upstream, agent_pace, "browser-stream", "Explain the retry policy", 0.3
+    )
     expect(page.locator("#composer-outcome")).to_have_text("Sent.")
     expect(page.get_by_label("Message")).to_have_value("")
 
-    transcript = page.locator(f"#chat-{chat.id}-transcript")
     expect(transcript).to_contain_text("Explain the retry policy")  # the prompt, from the stream
     prompt = transcript.locator(".msg--user", has_text="Explain the retry policy")
     expect(prompt).to_have_attribute("data-sender", "ada@example.com")  # named for everyone
@@ -92,13 +100,9 @@ def test_stream_drop_reconnects_without_losing_events(
     signed_in_ada, upstream, agent_pace, emulator
 ):
     page = signed_in_ada
-    rid = active_replica(upstream, "browser-reconnect")
-    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": "Flaky"})
-    open_chat(page, rid, chat.id)
-    agent_pace(0.3)
-    page.get_by_label("Message").fill("Keep going through the drop")
-    page.get_by_role("button", name="Send").click()
-    transcript = page.locator(f"#chat-{chat.id}-transcript")
+    rid, chat, transcript = start_reply(
+        page, upstream, agent_pace, "browser-reconnect", "Keep going through the drop", 0.3
+    )
     expect(transcript).to_contain_text("Keep going through the drop")
     emulator.control(f"replicas/{rid}/drop-streams", {})
     expect(page.locator("#stream-status")).to_have_text("reconnecting…")
@@ -123,13 +127,9 @@ def test_a_page_opened_mid_turn_follows_the_rest_of_it_live(signed_in_ada, upstr
     """Reload while the agent is replying: the new page gets the turn so far from the
     portal's buffer (replacing what history gave it) and then streams the rest."""
     page = signed_in_ada
-    rid = active_replica(upstream, "browser-mid-turn")
-    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": "Mid-turn"})
-    open_chat(page, rid, chat.id)
-    agent_pace(0.4)
-    page.get_by_label("Message").fill("Walk me through the cache")
-    page.get_by_role("button", name="Send").click()
-    transcript = page.locator(f"#chat-{chat.id}-transcript")
+    _, chat, transcript = start_reply(
+        page, upstream, agent_pace, "browser-mid-turn", "Walk me through the cache", 0.4
+    )
     expect(transcript.locator(".msg--assistant")).not_to_have_count(0)
     page.reload()
     expect(page.locator("#stream-status")).to_have_text("live")

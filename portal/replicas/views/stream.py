@@ -32,7 +32,16 @@ from portal.accounts.acting import NoUsableKey, async_api_for
 from portal.lib.api_errors import describe
 from portal.replica_api import Reconnected, Reconnecting, errors
 from portal.replicas.rendering import ChatStream, running_turn_dom_id
-from portal.replicas.streams import TURN_END, TURN_START, CatchUp, Closed, Gap, Rendered, hub
+from portal.replicas.streams import (
+    TURN_END,
+    TURN_START,
+    CatchUp,
+    Closed,
+    Gap,
+    Rendered,
+    event_chat_id,
+    hub,
+)
 
 log = logging.getLogger("portal.replicas.stream")
 
@@ -117,9 +126,6 @@ class ViewerState:
     the start of ends, it reloads the transcript from history, which then holds the whole
     turn. Other chats' fragments are never sent (their transcripts aren't on the page)."""
 
-    TURN_START = TURN_START
-    TURN_END = TURN_END
-
     def __init__(self, chat_id: str | None, busy: bool = False) -> None:
         self.chat_id = chat_id
         self.in_step = not busy
@@ -141,10 +147,10 @@ class ViewerState:
             return wire(item)
         if item.chat_id != self.chat_id:
             return wire(item, show=False, nudge=False)
-        if item.type == self.TURN_START:
+        if item.type == TURN_START:
             self.in_step = self.saw_start = True
         out = wire(item, show=self.in_step)
-        if item.type in self.TURN_END:
+        if item.type in TURN_END:
             if not self.saw_start:
                 reason = "a turn that started before this page joined has ended"
                 out += sse("reload", reason, item.id).encode()
@@ -164,9 +170,8 @@ class LiveChat:
         return self.stream.feed_html(event)
 
     async def prepare(self, api, replica_id: str, event) -> None:
-        payload = event.data.get("payload") if isinstance(event.data, dict) else None
-        chat_id = payload.get("chatId") if isinstance(payload, dict) else None
-        if event.type != ViewerState.TURN_START or not isinstance(chat_id, str):
+        chat_id = event_chat_id(event)
+        if event.type != TURN_START or chat_id is None:
             return
         history = await api.read_replica_history(replica_id, chat_id=chat_id, limit=1)
         self.stream.set_chat_senders(chat_id, history.senders)
