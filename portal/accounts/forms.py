@@ -4,7 +4,7 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from . import throttle
@@ -39,6 +39,36 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         throttle.record_success(self.request, username)
         return cleaned
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's change-password form behind the login throttle: a wrong old password is a
+    failed sign-in for the user's name and the client's IP, so a signed-in session (or
+    whoever holds it) can't guess the password any faster than the sign-in form allows."""
+
+    throttled: throttle.Throttled | None = None
+
+    def __init__(self, user, request, *args, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        username = self.user.get_username()
+        # Refused before the old password is checked, like a throttled sign-in.
+        self.throttled = throttle.check(self.request, username)
+        if self.throttled:
+            raise ValidationError(self.throttled.message, code="throttled")
+        try:
+            return super().clean_old_password()
+        except ValidationError as exc:
+            if getattr(exc, "code", None) == "password_incorrect":
+                throttle.record_failure(self.request, username)
+            raise
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        throttle.record_success(self.request, self.user.get_username())
+        return user
 
 
 class ApiKeyForm(forms.Form):

@@ -6,14 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from .. import audit
-from ..forms import ThrottledAuthenticationForm
+from ..forms import ThrottledAuthenticationForm, ThrottledPasswordChangeForm
 
 
 class LoginView(auth_views.LoginView):
@@ -40,11 +39,15 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_password(request):
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = ThrottledPasswordChangeForm(request.user, request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
         update_session_auth_hash(request, form.user)  # stay signed in on this device
         audit.record_portal_action(request.user, "changePassword", target_id=request.user.pk)
         messages.success(request, "Your password is changed.")
         return redirect("accounts:change_password")
-    return render(request, "registration/change_password.html", {"form": form})
+    response = render(request, "registration/change_password.html", {"form": form})
+    if form.throttled:
+        response.status_code = 429
+        response["Retry-After"] = str(form.throttled.seconds)
+    return response
