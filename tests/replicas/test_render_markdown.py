@@ -41,10 +41,59 @@ def test_tables_use_alignment_classes_not_inline_styles():
     assert "style=" not in html
 
 
-def test_strikethrough_is_on_and_linkify_is_off():
-    html = render_markdown("~~gone~~ see https://example.com")
+def test_strikethrough_is_on():
+    html = render_markdown("~~gone~~ see this")
     assert "<s>gone</s>" in html
-    assert "<a " not in html  # bare URLs stay text: linkify-it-py is not installed
+
+
+def test_bare_urls_are_linked_with_the_link_policy():
+    html = render_markdown("see https://example.com/a?b=1, www.example.org and docs.python.org/3")
+    assert (
+        '<a href="https://example.com/a?b=1" target="_blank" rel="noopener noreferrer nofollow">'
+        "https://example.com/a?b=1</a>," in html
+    )
+    assert '<a href="http://www.example.org"' in html
+    assert '<a href="http://docs.python.org/3"' in html
+    assert html.count("<a ") == 3
+
+
+def test_file_names_and_code_are_not_taken_for_links():
+    html = render_markdown(
+        "Edit README.md, views.py and run.sh; push to git@github.com:o/r.git.\n\n"
+        "`https://in.code/x` and\n\n```\nhttps://in.fence/y\n```\n"
+    )
+    assert "<a " not in html
+
+
+def test_linkify_does_not_link_unsafe_schemes():
+    html = render_markdown("javascript:alert(1) vbscript:x data:text/html,x file:///etc/passwd")
+    assert "<a " not in html
+
+
+def test_task_lists_render_as_disabled_checkboxes():
+    html = render_markdown("- [x] done\n- [ ] to do\n- plain\n\n1. [X] numbered\n")
+    assert '<li><input checked="checked" disabled="disabled" type="checkbox"> done</li>' in html
+    assert '<li><input disabled="disabled" type="checkbox"> to do</li>' in html
+    assert "<li>plain</li>" in html
+    assert html.count("<input") == 3
+    assert "[x]" not in html and "[ ]" not in html
+    assert "class=" not in html  # the plugin's classes are not on the allowlist
+
+
+def test_checkbox_is_the_only_input_markdown_output_keeps():
+    hostile = (
+        '<input type="text" name="q" value="v" class="c" id="i" onclick="x" form="f" '
+        'formaction="https://evil.example" autofocus checked>'
+        '<input type="hidden"><input type="submit"><button>b</button><select></select>'
+    )
+    assert sanitize_html(hostile, checkboxes=True) == (
+        '<input type="checkbox" checked="" disabled="disabled">'
+        '<input type="checkbox" disabled="disabled">'
+        '<input type="checkbox" disabled="disabled">b'
+    )
+    assert sanitize_html(hostile) == "b"  # other HTML keeps no input at all
+    # raw HTML in Markdown is text, so only the task list plugin makes checkboxes
+    assert "<input" not in render_markdown('<input type="checkbox"> [x] not a task')
 
 
 def test_links_get_rel_and_target_and_only_safe_schemes():
@@ -69,15 +118,46 @@ def test_autolinks_are_links_only_for_safe_schemes():
     assert "&lt;javascript:alert(1)&gt;" in html
 
 
-def test_images_allow_http_and_raster_data_urls_only():
+def test_images_inline_only_raster_data_urls():
     html = render_markdown(
         "![a](https://example.com/a.png) ![b](data:image/png;base64,iVBORw0KGgo=) "
         "![c](data:image/svg+xml;base64,PHN2Zz4=) ![d](javascript:alert(1))"
     )
-    assert '<img src="https://example.com/a.png" alt="a">' in html
     assert '<img src="data:image/png;base64,iVBORw0KGgo=" alt="b">' in html
     assert "svg+xml" not in html.split("![c]")[0]
-    assert html.count("<img") == 2
+    assert html.count("<img") == 1
+
+
+def test_remote_images_become_a_placeholder_naming_the_blocked_host():
+    """The site CSP blocks remote images (img-src 'self' data: blob:): an <img> would show
+    broken, so the Markdown says which host was blocked and links the image instead."""
+    html = render_markdown("Chart: ![Q3 <sales>](https://cdn.example.com:8443/q3.png?s=1&t=2)")
+    assert "<img" not in html
+    assert (
+        '<span class="md-image-blocked">Image \u201cQ3 &lt;sales&gt;\u201d from cdn.example.com '
+        "not shown (external images are blocked): "
+        '<a href="https://cdn.example.com:8443/q3.png?s=1&amp;t=2" target="_blank" '
+        'rel="noopener noreferrer nofollow">https://cdn.example.com:8443/q3.png?s=1&amp;t=2</a>'
+        "</span>" in html
+    )
+    plain = render_markdown("![](http://example.com/a.png)")
+    assert "Image from example.com not shown (external images are blocked)" in plain
+
+
+def test_image_placeholder_inside_a_link_does_not_nest_links():
+    html = render_markdown("[![badge](https://img.example/b.svg)](https://ci.example/build)")
+    assert html.count("<a ") == 1 and '<a href="https://ci.example/build"' in html
+    assert "Image \u201cbadge\u201d from img.example not shown" in html
+    assert "<code>https://img.example/b.svg</code>" in html
+
+
+def test_relative_images_are_a_placeholder_without_a_link():
+    html = render_markdown('![diagram](plots/fig1.png "Figure")')
+    assert "<img" not in html and "<a " not in html
+    assert (
+        '<span class="md-image-blocked">Image \u201cdiagram\u201d not shown (only embedded PNG, '
+        "JPEG, GIF or WebP images are): <code>plots/fig1.png</code></span>" in html
+    )
 
 
 def test_code_fences_are_highlighted_with_classes():

@@ -1,17 +1,25 @@
 """Markdown from agents and canvas files → safe HTML.
 
-Pipeline: markdown-it-py (CommonMark, raw HTML **off**, tables and strikethrough on, linkify off:
-`linkify-it-py` is not a dependency) → nh3 with an explicit allowlist. Raw HTML in the source is
-escaped by markdown-it, so nh3 is the second fence, not the only one.
+Pipeline: markdown-it-py (CommonMark, raw HTML **off**, tables and strikethrough on, bare URLs
+linked by `linkify-it-py`, GitHub task lists from `mdit-py-plugins`) → nh3 with an explicit
+allowlist. Raw HTML in the source is escaped by markdown-it, so nh3 is the second fence, not the
+only one.
+
+Task list items (`- [x] done`) become disabled checkboxes: for Markdown output (where raw HTML
+is off, so only the plugin makes them) nh3 lets `<input>` through with `type`, `checked` and
+`disabled` only, and forces `type="checkbox" disabled` on every one. `sanitize_html` of other
+HTML still drops every `<input>`.
 
 URL policy (enforced by nh3's attribute filter, after entity decoding):
 - links (`a[href]`): `http:`, `https:`, `mailto:` only. Relative and fragment-only links are
   dropped: agent output has no meaningful base URL inside the portal. Every link gets
   `rel="noopener noreferrer nofollow"` and `target="_blank"`.
-- images (`img[src]`): `http:`/`https:` and `data:image/{png,jpeg,gif,webp};base64,` only. No
-  SVG data URLs (SVG can carry script). Note that the site CSP (`img-src 'self' data: blob:`)
-  still blocks remote images from loading; that is deliberate (no tracking pixels from agent
-  output) and shows as the image's alt text.
+- images (`img[src]`): `data:image/{png,jpeg,gif,webp};base64,` only. No SVG data URLs (SVG can
+  carry script). Any other image (`![x](https://example.com/a.png)`) is rendered, at Markdown
+  time, as a placeholder naming its host with the URL as a link: the site CSP
+  (`img-src 'self' data: blob:`) blocks remote images on purpose (no tracking pixels from agent
+  output), so an `<img>` would only show broken. `sanitize_html` on its own still accepts
+  http(s) image URLs (the CSP is the fence there).
 
 Code fences are highlighted by Pygments with CSS classes (see `highlight.py`); table column
 alignment becomes `align-*` classes because the CSP forbids the inline styles markdown-it emits.
@@ -21,10 +29,12 @@ from __future__ import annotations
 
 import re
 from html import escape
+from urllib.parse import urlsplit
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
+from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments.token import STANDARD_TYPES
 
 from .highlight import highlight_block, lexer_for
@@ -32,6 +42,7 @@ from .highlight import highlight_block, lexer_for
 MAX_MARKDOWN_CHARS = 200_000
 
 LINK_SCHEMES = ("http:", "https:", "mailto:")
+FUZZY_LINK_TLDS = ("com", "org", "net", "edu", "gov", "dev", "io")
 IMAGE_SCHEMES = ("http:", "https:")
 IMAGE_DATA_URL = re.compile(r"^data:image/(png|jpeg|jpg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.I)
 
@@ -47,10 +58,17 @@ ALLOWED_ATTRIBUTES = {
     "img": {"src", "alt", "title"},
     "ol": {"start"},
 }
+# Set on every tag of that name whatever the source said (nh3 overwrites the value).
+FORCED_ATTRIBUTES = {"a": {"target": "_blank"}}
+# Markdown output only (never `sanitize_html` of arbitrary HTML): the task list plugin's
+# checkboxes, with nothing but these attributes, and always an inert, disabled checkbox.
+CHECKBOX_ATTRIBUTES = {"type", "checked", "disabled"}
+FORCED_CHECKBOX = {"type": "checkbox", "disabled": "disabled"}
+BLOCKED_IMAGE_CLASS = "md-image-blocked"
 ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
 # `class` is allowed only on these tags and only with these values.
 ALLOWED_CLASSES = {
-    "span": {cls for cls in STANDARD_TYPES.values() if cls},
+    "span": {cls for cls in STANDARD_TYPES.values() if cls} | {BLOCKED_IMAGE_CLASS},
     "div": {"highlight"},
     "th": ALIGN_CLASSES,
     "td": ALIGN_CLASSES,
@@ -84,14 +102,15 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-def sanitize_html(html: str) -> str:
+def sanitize_html(html: str, *, checkboxes: bool = False) -> str:
     """Clean an HTML fragment with the portal's allowlist (see the module docstring).
 
+    `checkboxes` keeps `<input>` as a disabled checkbox (task lists in Markdown output).
     If the sanitizer itself fails (nh3 raises a Rust panic, a BaseException), the whole fragment
     is escaped instead: shown as text, never passed through.
     """
     try:
-        return _clean(html)
+        return _clean(html, checkboxes=checkboxes)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:
@@ -100,17 +119,22 @@ def sanitize_html(html: str) -> str:
         return escape(html, quote=False)
 
 
-def _clean(html: str) -> str:
+def _clean(html: str, *, checkboxes: bool = False) -> str:
+    tags, attributes, forced = ALLOWED_TAGS, ALLOWED_ATTRIBUTES, FORCED_ATTRIBUTES
+    if checkboxes:
+        tags = tags | {"input"}
+        attributes = {**attributes, "input": CHECKBOX_ATTRIBUTES}
+        forced = {**forced, "input": FORCED_CHECKBOX}
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=tags,
         clean_content_tags={"script", "style", "template", "noscript", "textarea", "title"},
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=attributes,
         allowed_classes=ALLOWED_CLASSES,
         url_schemes={"http", "https", "mailto", "data"},
         url_relative="deny",
         link_rel=LINK_REL,
-        set_tag_attribute_values={"a": {"target": "_blank"}},
+        set_tag_attribute_values=forced,
         attribute_filter=_attribute_filter,
         strip_comments=True,
     )
@@ -122,6 +146,41 @@ def _render_fence(self, tokens, idx, options, env) -> str:
     lexer = lexer_for(language) if language else None
     code = token.content[:-1] if token.content.endswith("\n") else token.content
     return highlight_block(code, lexer) + "\n"
+
+
+def _inside_link(tokens, idx: int) -> bool:
+    depth = 0
+    for token in tokens[:idx]:
+        if token.type == "link_open":
+            depth += 1
+        elif token.type == "link_close":
+            depth -= 1
+    return depth > 0
+
+
+def _render_image(self, tokens, idx, options, env) -> str:
+    """An image: inline only as a raster `data:` URL; anything else (a remote URL the CSP would
+    block, a relative path, another scheme) becomes a placeholder that says so."""
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    if IMAGE_DATA_URL.match(src.strip()):
+        token.attrSet("alt", alt)
+        return self.renderToken(tokens, idx, options, env)
+    named = f"Image \u201c{alt}\u201d" if alt.strip() else "Image"
+    norm = _normalized(src)
+    if norm.startswith(IMAGE_SCHEMES):
+        host = urlsplit(src.strip()).hostname or "another site"
+        text = f"{named} from {host} not shown (external images are blocked)"
+    else:
+        text = f"{named} not shown (only embedded PNG, JPEG, GIF or WebP images are)"
+    if not src.strip():
+        where = ""
+    elif is_safe_link(src) and not _inside_link(tokens, idx):
+        where = f': <a href="{escape(src.strip())}">{escape(src.strip(), quote=False)}</a>'
+    else:  # a link can't hold another link; an unsafe URL is shown as text only
+        where = f": <code>{escape(src.strip(), quote=False)}</code>"
+    return f'<span class="{BLOCKED_IMAGE_CLASS}">{escape(text, quote=False)}{where}</span>'
 
 
 def _alignment_to_class(state) -> None:
@@ -136,11 +195,21 @@ def _alignment_to_class(state) -> None:
 
 
 def _build_parser() -> MarkdownIt:
-    md = MarkdownIt(
-        "commonmark",
-        {"html": False, "linkify": False, "typographer": False, "breaks": False},
-    ).enable(["table", "strikethrough"])
+    md = (
+        MarkdownIt(
+            "commonmark",
+            {"html": False, "linkify": True, "typographer": False, "breaks": False},
+        )
+        .enable(["table", "strikethrough", "linkify"])
+        .use(tasklists_plugin)
+    )
+    # Links without a scheme ("example.com", "www.x.org") are found only for a few generic
+    # top-level domains: with linkify-it's default list every two-letter country code counts,
+    # and agent text is full of file names like README.md, views.py or run.sh. Bare e-mail
+    # addresses stay text too (`git@github.com:org/repo.git` is no mail address).
+    md.linkify.set({"fuzzy_email": False}).tlds(list(FUZZY_LINK_TLDS), False)
     md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("image", _render_image)
     md.add_render_rule("code_block", _render_fence)
     md.core.ruler.push("table_align_classes", _alignment_to_class)
     return md
@@ -167,7 +236,7 @@ def render_markdown(text: str | None, *, max_chars: int = MAX_MARKDOWN_CHARS) ->
         html = _md.render(text)
     except Exception:  # markdown-it is robust, but a page must never die on agent output
         return mark_safe(f'<pre class="md-plain">{escape(text, quote=False)}</pre>')
-    return mark_safe(sanitize_html(html))
+    return mark_safe(sanitize_html(html, checkboxes=True))
 
 
 def highlight_code(
