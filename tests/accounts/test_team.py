@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from portal.accounts import roles
 from portal.accounts.models import AuditEntry
-from portal.accounts.roles import is_org_admin
+from portal.accounts.roles import ADMIN, is_org_admin, set_role
 from tests.accounts.personas import PASSWORD
 
 TEAM = reverse("accounts:team")
@@ -191,3 +192,123 @@ def test_createsuperuser_makes_the_first_admin(db, monkeypatch):
     boss = User.objects.get(username="boss")
     assert is_org_admin(boss)
     assert boss.check_password("first-admin-passphrase-1")
+
+
+# --- superusers and the last admin ---------------------------------------------------------
+
+
+@pytest.fixture
+def root(db):
+    return User.objects.create_superuser("root", email="root@example.com", password=PASSWORD)
+
+
+def test_admin_cannot_deactivate_a_superuser(as_admin, root):
+    response = as_admin.post(
+        reverse("accounts:set_active", args=[root.pk]), {"active": "0"}, follow=True
+    )
+    assert "only a superuser can change their account" in response.content.decode()
+    root.refresh_from_db()
+    assert root.is_active
+    assert not AuditEntry.objects.filter(operation="portal.deactivateMember").exists()
+
+
+def test_admin_cannot_make_a_set_password_link_for_a_superuser(as_admin, root):
+    response = as_admin.post(reverse("accounts:set_password_link", args=[root.pk]), follow=True)
+    body = response.content.decode()
+    assert "One-time link for root" not in body
+    assert "/set-password/" not in body
+    assert "only a superuser can change their account" in body
+    assert not AuditEntry.objects.filter(operation="portal.makeSetPasswordLink").exists()
+
+
+def test_admin_cannot_reactivate_or_demote_a_superuser(as_admin, root):
+    root.is_active = False
+    root.save()
+    as_admin.post(reverse("accounts:set_active", args=[root.pk]), {"active": "1"})
+    as_admin.post(reverse("accounts:change_role", args=[root.pk]), {"role": "member"})
+    root.refresh_from_db()
+    assert not root.is_active and root.is_superuser
+    assert not AuditEntry.objects.exists()
+
+
+def test_refusal_is_explained_in_the_row_with_htmx(as_admin, root):
+    response = as_admin.post(
+        reverse("accounts:set_active", args=[root.pk]),
+        {"active": "0"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<tr id="member-{root.pk}"')
+    assert "root is a superuser: only a superuser can change their account." in body
+    root.refresh_from_db()
+    assert root.is_active
+
+
+def test_superusers_actions_are_not_offered_to_an_admin(as_admin, root, member):
+    body = as_admin.get(TEAM).content.decode()
+    assert reverse("accounts:set_active", args=[root.pk]) not in body
+    assert reverse("accounts:set_password_link", args=[root.pk]) not in body
+    assert "Only a superuser can change a superuser's account." in body
+    # A member's actions still are.
+    assert reverse("accounts:set_active", args=[member.pk]) in body
+    assert reverse("accounts:set_password_link", args=[member.pk]) in body
+
+
+def test_a_superuser_can_manage_another_superuser(root):
+    other = User.objects.create_superuser("toor", password=PASSWORD)
+    as_root = Client()
+    as_root.force_login(root)
+    assert (
+        reverse("accounts:set_password_link", args=[other.pk]) in as_root.get(TEAM).content.decode()
+    )
+    response = as_root.post(reverse("accounts:set_password_link", args=[other.pk]), follow=True)
+    assert "One-time link for toor" in response.content.decode()
+    as_root.post(reverse("accounts:set_active", args=[other.pk]), {"active": "0"})
+    other.refresh_from_db()
+    assert not other.is_active
+
+
+def _another_admin():
+    linus = User.objects.create_user("linus", password=PASSWORD)
+    set_role(linus, ADMIN)
+    return linus
+
+
+@pytest.fixture
+def admin_demoted_meanwhile(admin, monkeypatch):
+    """Two admins acting at once: another admin has just demoted `admin`, whose request got
+    past the admin check a moment earlier."""
+    monkeypatch.setattr(roles, "is_org_admin", lambda user: True)
+    roles.set_role(admin, roles.MEMBER)
+    return admin
+
+
+def test_nobody_can_deactivate_the_last_active_admin(as_admin, admin_demoted_meanwhile):
+    linus = _another_admin()
+    response = as_admin.post(
+        reverse("accounts:set_active", args=[linus.pk]),
+        {"active": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert "linus is the last active org admin" in response.content.decode()
+    linus.refresh_from_db()
+    assert linus.is_active
+    assert not AuditEntry.objects.exists()
+
+
+def test_nobody_can_demote_the_last_active_admin(as_admin, admin_demoted_meanwhile):
+    linus = _another_admin()
+    response = as_admin.post(
+        reverse("accounts:change_role", args=[linus.pk]), {"role": "member"}, follow=True
+    )
+    assert "linus is the last active org admin" in response.content.decode()
+    assert is_org_admin(User.objects.get(pk=linus.pk))
+    assert not AuditEntry.objects.exists()
+
+
+def test_an_admin_can_be_deactivated_while_another_remains(as_admin, admin):
+    linus = _another_admin()
+    as_admin.post(reverse("accounts:set_active", args=[linus.pk]), {"active": "0"})
+    linus.refresh_from_db()
+    assert not linus.is_active

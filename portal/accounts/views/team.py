@@ -1,7 +1,13 @@
-"""The Team page (org admins): add members, change roles, deactivate, set-password links."""
+"""The Team page (org admins): add members, change roles, deactivate, set-password links.
+
+Only a superuser may change a superuser's account, and nobody may deactivate or demote the
+last active org admin. Refused actions are explained in the row (or a message), logged, and
+not audited (nothing changed); the buttons that would be refused aren't offered.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -9,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -26,12 +32,16 @@ User = get_user_model()
 TEMPLATE = "accounts/team.html"
 NEW_LINK_SESSION_KEY = "team_new_link"
 
+log = logging.getLogger("portal.accounts.team")
+
 
 @dataclass
 class MemberRow:
     user: object
     role: str
     is_self: bool
+    actor_is_superuser: bool = False
+    last_active_admin: bool = False  # the only active org admin left
     note: str = ""  # what just happened to this row (shown in it after an HTMX swap)
 
     @property
@@ -39,9 +49,41 @@ class MemberRow:
         return f"member-{self.user.pk}"
 
     @property
+    def protected(self) -> bool:
+        """Only a superuser may change a superuser's account (else an org admin could take
+        it over with a set-password link)."""
+        return self.user.is_superuser and not self.actor_is_superuser
+
+    @property
     def role_locked(self) -> bool:
-        """A superuser is always an admin; nobody demotes or deactivates themselves."""
-        return self.user.is_superuser or self.is_self
+        """A superuser is always an admin; nobody demotes themselves or the last admin."""
+        return self.user.is_superuser or self.is_self or self.last_active_admin
+
+    @property
+    def can_set_active(self) -> bool:
+        if self.is_self or self.protected:
+            return False
+        return not (self.user.is_active and self.last_active_admin)
+
+    @property
+    def can_make_link(self) -> bool:
+        return self.user.is_active and not self.protected
+
+    def refusal(self, action: str) -> str:
+        """Why `action` ("demote", "deactivate", "reactivate", "link") is refused, in plain
+        words, or "" when it may go ahead."""
+        name = self.user.username
+        if self.protected:
+            return f"{name} is a superuser: only a superuser can change their account."
+        if action == "demote" and self.user.is_superuser:
+            return f"{name} is a superuser, so always an org admin."
+        if action in ("demote", "deactivate"):
+            if self.is_self:
+                verb = "deactivate yourself" if action == "deactivate" else "change your own role"
+                return f"You can't {verb}."
+            if self.last_active_admin:
+                return f"{name} is the last active org admin: make someone else an org admin first."
+        return ""
 
 
 def _members():
@@ -51,13 +93,45 @@ def _members():
     return User.objects.order_by("username").prefetch_related(admin_groups)
 
 
-def _row(user, request) -> MemberRow:
-    is_admin = user.is_superuser or bool(user.admin_groups)
-    return MemberRow(user=user, role=ADMIN if is_admin else MEMBER, is_self=user == request.user)
+def _is_admin(user) -> bool:
+    """For a user from _members() (admin groups prefetched)."""
+    return user.is_superuser or bool(user.admin_groups)
+
+
+def _row(user, request, *, last_active_admin: bool = False) -> MemberRow:
+    return MemberRow(
+        user=user,
+        role=ADMIN if _is_admin(user) else MEMBER,
+        is_self=user == request.user,
+        actor_is_superuser=request.user.is_superuser,
+        last_active_admin=last_active_admin,
+    )
 
 
 def _get_member_for_admin(request, user_id: int) -> MemberRow:
-    return _row(get_object_or_404(_members(), pk=user_id), request)
+    user = get_object_or_404(_members(), pk=user_id)
+    last = (
+        user.is_active
+        and _is_admin(user)
+        and not User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=ADMIN_GROUP))
+        .exclude(pk=user.pk)
+        .exists()
+    )
+    return _row(user, request, last_active_admin=last)
+
+
+def _lock_admins() -> None:
+    """Serialize changes to who is an active admin (inside a transaction), so two admins
+    demoting or deactivating each other at the same moment can't leave none."""
+    list(Group.objects.select_for_update().filter(name=ADMIN_GROUP))
+
+
+def _refuse(request, row: MemberRow, text: str):
+    log.warning(
+        "team: refused %s's change to %s: %s", request.user.username, row.user.username, text
+    )
+    _say(request, row, text, messages.ERROR)
 
 
 def _set_password_link(request, user) -> str:
@@ -83,7 +157,10 @@ def _render_row(request, row: MemberRow):
 @admin_required
 @require_GET
 def team(request):
-    rows = [_row(user, request) for user in _members()]
+    users = list(_members())
+    active_admins = [user for user in users if user.is_active and _is_admin(user)]
+    last = active_admins[0] if len(active_admins) == 1 else None
+    rows = [_row(user, request, last_active_admin=user == last) for user in users]
     # A set-password link is shown once, on the page right after it was made.
     new_link = request.session.pop(NEW_LINK_SESSION_KEY, None)
     return render(
@@ -130,22 +207,28 @@ def add_member(request):
 @admin_required
 @require_POST
 def change_role(request, user_id: int):
-    row = _get_member_for_admin(request, user_id)
     form = RoleForm(request.POST)
-    if row.role_locked:
-        _say(request, row, f"{row.user.username}'s role can't be changed here.", messages.ERROR)
-    elif form.is_valid() and form.cleaned_data["role"] != row.role:
-        role = form.cleaned_data["role"]
-        set_role(row.user, role)
-        audit.record_portal_action(
-            request.user, "changeRole", target_id=row.user.username, detail=f"now {role}"
-        )
-        row.role = role
-        _say(
-            request,
-            row,
-            f"{row.user.username} is now {'an org admin' if role == ADMIN else 'a member'}.",
-        )
+    with transaction.atomic():
+        _lock_admins()
+        row = _get_member_for_admin(request, user_id)
+        role = form.cleaned_data["role"] if form.is_valid() else row.role
+        refusal = row.refusal("demote" if role == MEMBER else "promote")
+        if role == row.role:
+            pass
+        elif refusal:
+            _refuse(request, row, refusal)
+        else:
+            set_role(row.user, role)
+            audit.record_portal_action(
+                request.user, "changeRole", target_id=row.user.username, detail=f"now {role}"
+            )
+            row.role = role
+            row.last_active_admin = False
+            _say(
+                request,
+                row,
+                f"{row.user.username} is now {'an org admin' if role == ADMIN else 'a member'}.",
+            )
     if request.htmx:
         return _render_row(request, row)
     return redirect("accounts:team")
@@ -154,20 +237,25 @@ def change_role(request, user_id: int):
 @admin_required
 @require_POST
 def set_active(request, user_id: int):
-    row = _get_member_for_admin(request, user_id)
     active = request.POST.get("active") == "1"
-    if row.is_self:
-        _say(request, row, "You can't deactivate yourself.", messages.ERROR)
-    elif row.user.is_active != active:
-        row.user.is_active = active
-        row.user.save(update_fields=["is_active"])
-        audit.record_portal_action(
-            request.user,
-            "reactivateMember" if active else "deactivateMember",
-            target_id=row.user.username,
-        )
-        state = "reactivated" if active else "deactivated: they can no longer sign in"
-        _say(request, row, f"{row.user.username} is {state}.")
+    with transaction.atomic():
+        _lock_admins()
+        row = _get_member_for_admin(request, user_id)
+        refusal = row.refusal("reactivate" if active else "deactivate")
+        if row.user.is_active == active:
+            pass
+        elif refusal:
+            _refuse(request, row, refusal)
+        else:
+            row.user.is_active = active
+            row.user.save(update_fields=["is_active"])
+            audit.record_portal_action(
+                request.user,
+                "reactivateMember" if active else "deactivateMember",
+                target_id=row.user.username,
+            )
+            state = "reactivated" if active else "deactivated: they can no longer sign in"
+            _say(request, row, f"{row.user.username} is {state}.")
     if request.htmx:
         return _render_row(request, row)
     return redirect("accounts:team")
@@ -177,6 +265,12 @@ def set_active(request, user_id: int):
 @require_POST
 def make_set_password_link(request, user_id: int):
     row = _get_member_for_admin(request, user_id)
+    refusal = row.refusal("link")
+    if refusal:
+        _refuse(request, row, refusal)
+        if request.htmx:
+            return _render_row(request, row)
+        return redirect("accounts:team")
     request.session[NEW_LINK_SESSION_KEY] = {
         "username": row.user.username,
         "url": _set_password_link(request, row.user),
