@@ -3,6 +3,7 @@ then its Diffs: expand a file and switch to the split view. No CSP violations on
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -131,3 +132,88 @@ def test_canvas_item_pages_work_as_plain_page_loads(page, admin, emulator):
     page.go_back()
     expect(page.locator("#canvas-viewer .canvas-md h1").first).to_be_visible()
     assert page.console_problems == []
+
+
+# --- media the browser can't play (static/js/canvas.js) ------------------------------------
+
+# An MP4 header on bytes no decoder can read, and an Ogg page that is nothing but its magic.
+BROKEN_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\xde\xad\xbe\xef" * 64
+BROKEN_OGG = b"OggS" + b"\x00" * 60
+
+
+def with_canvas_js(page) -> None:
+    """Load static/js/canvas.js if the page didn't (until base.html has its <script> tag; the
+    CSP's script-src 'self' allows a same-origin script added this way)."""
+    if page.locator('script[src*="js/canvas.js"]').count() == 0:
+        page.add_script_tag(url="/static/js/canvas.js")
+
+
+def scratch_replica(emulator) -> str:
+    from tests.replicas.conftest import active_replica
+
+    api = ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
+    repo = api.list_repositories().repositories[0]
+    rid = active_replica(
+        api, "canvas-media-browser", message="Record a demo", repository_ids=[str(repo.id)]
+    )
+    for filename, data in (
+        ("broken-demo.mp4", BROKEN_MP4),
+        ("broken-voice.ogg", BROKEN_OGG),
+    ):
+        emulator.control(
+            f"replicas/{rid}/canvas",
+            {"filename": filename, "base64": base64.b64encode(data).decode()},
+        )
+    return rid
+
+
+def test_media_the_browser_cannot_play_say_so_and_offer_the_download(page, admin, emulator):
+    rid = scratch_replica(emulator)
+    seeded_rid, _markdown, _html = showcase(emulator)
+    wav = next(
+        i.filename
+        for i in ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
+        .list_replica_canvas_items(seeded_rid)
+        .items
+        if i.filename.endswith(".wav")
+    )
+    store_key(admin, KeyKind.PERSONAL, PERSONAL_KEY)
+    sign_in(page, "ada", PASSWORD)
+
+    # Swapped in by htmx from the list: the player errors, the note replaces it.
+    page.goto(f"/replicas/{rid}/canvas/")
+    with_canvas_js(page)
+    page.locator("nav.canvas-index").get_by_role("link", name="broken-demo.mp4").click()
+    viewer = page.locator("#canvas-viewer")
+    note = viewer.locator("[data-canvas-media-error]")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Your browser can't play this video (video/mp4).")
+    expect(note.get_by_role("link", name="Download broken-demo.mp4")).to_have_attribute(
+        "href", f"/replicas/{rid}/canvas/broken-demo.mp4/download/"
+    )
+    expect(viewer.locator("video")).to_be_hidden()
+    expect(viewer.locator("[data-canvas-media]")).to_have_attribute(
+        "data-canvas-media-failed", "unsupported"
+    )
+
+    # A plain page load (the error may come before the script runs): the same.
+    page.goto(f"/replicas/{rid}/canvas/broken-voice.ogg/")
+    with_canvas_js(page)
+    note = page.locator("#canvas-viewer [data-canvas-media-error]")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Your browser can't play this audio (audio/ogg).")
+    expect(note.get_by_role("link", name="Download broken-voice.ogg")).to_be_visible()
+    expect(page.locator("#canvas-viewer audio")).to_be_hidden()
+
+    # A playable item keeps its player and no note.
+    page.goto(f"/replicas/{seeded_rid}/canvas/{wav}/")
+    with_canvas_js(page)
+    audio = page.locator("#canvas-viewer audio")
+    page.wait_for_function(
+        "document.querySelector('#canvas-viewer audio').readyState >= 1", timeout=10_000
+    )
+    expect(audio).to_be_visible()
+    expect(page.locator("#canvas-viewer [data-canvas-media-error]")).to_be_hidden()
+
+    # Only the media errors themselves were reported: no CSP violation, no script error.
+    assert [p for p in page.console_problems if "Failed to load resource" not in p] == []

@@ -238,12 +238,18 @@ def test_media_honour_single_byte_ranges(ada, showcase, org_api):
     assert several.status_code == 200 and several.content == full
 
 
-def test_other_kinds_are_offered_as_a_download(ada, showcase, org_api):
+def test_a_small_csv_previews_as_a_table_with_the_download_beside(ada, showcase, org_api):
     rid = showcase["id"]
     csv = _named(showcase, ".csv")
     shown = viewer(ada.get(item_url(rid, csv.filename)).content.decode())
     download_url = item_url(rid, csv.filename, "replicas:canvas_download")
-    assert "can't be previewed" in shown and f'href="{download_url}"' in shown
+    assert "can't be previewed" not in shown and f'href="{download_url}"' in shown
+    source = base64.b64decode(org_api.get_replica_canvas_item(rid, csv.filename).base64).decode()
+    header = source.splitlines()[0].split(",")
+    doc = domsim.parse(shown)
+    assert [n.text() for n in doc.iter() if n.tag == "th"] == header
+    rows = [n for n in doc.iter() if n.tag == "tr"]
+    assert len(rows) == len(source.strip().splitlines())
     for url in (download_url, item_url(rid, csv.filename, "replicas:canvas_file")):
         response = ada.get(url)
         assert response.status_code == 200
@@ -262,8 +268,51 @@ def test_an_item_over_the_size_cap_says_so(ada, showcase):
     shown = viewer(response.content.decode())
     assert "too large to preview" in shown and "the limit is 5.0 MB" in shown
     assert "Download" not in shown
+    # the API serves no content over its cap: the page says so, with the command as code
+    assert "`" not in shown
+    assert "nothing to download here" in shown and "<code>replicas media upload</code>" in shown
     for name in ("replicas:canvas_file", "replicas:canvas_download", "replicas:canvas_frame"):
         assert ada.get(item_url(rid, big.filename, name)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("filename", "body", "expected"),
+    [
+        ("build.log", "step 1 <ok>\nstep 2 & done\n", "step 1 <ok>\nstep 2 & done\n"),
+        ("result.json", '{"passed":3,"failed":["<t>"]}', '{\n  "passed": 3,\n  "failed": [\n    "<t>"\n  ]\n}'),
+        ("notes.txt", "plain words\n", "plain words\n"),
+    ],
+)  # fmt: skip
+def test_small_text_items_preview_as_escaped_text(ada, emulator, scratch, filename, body, expected):
+    drop(emulator, scratch, filename, base64=base64.b64encode(body.encode()).decode())
+    shown = viewer(ada.get(item_url(scratch, filename)).content.decode())
+    pre = next(n for n in domsim.parse(shown).iter() if n.tag == "pre")
+    assert pre.attrs["class"] == "canvas-text" and pre.text() == expected
+    assert "<ok>" not in shown and "<t>" not in shown
+    assert f'href="{item_url(scratch, filename, "replicas:canvas_download")}"' in shown
+
+
+def test_a_binary_other_item_is_still_only_a_download(ada, emulator, scratch):
+    drop(emulator, scratch, "blob.bin", base64=base64.b64encode(b"\x00\x01\x02abc").decode())
+    shown = viewer(ada.get(item_url(scratch, "blob.bin")).content.decode())
+    assert "can't be previewed" in shown and "<pre" not in shown
+
+
+def test_video_and_audio_carry_the_cant_play_note_and_fallback(ada, showcase):
+    rid = showcase["id"]
+    for suffix, tag in ((".mp4", "video"), (".wav", "audio")):
+        item = _named(showcase, suffix)
+        shown = viewer(ada.get(item_url(rid, item.filename)).content.decode())
+        download_url = item_url(rid, item.filename, "replicas:canvas_download")
+        doc = domsim.parse(shown)
+        box = next(n for n in doc.iter() if "data-canvas-media" in n.attrs)
+        player = next(n for n in box.iter() if n.tag == tag)
+        # the fallback inside the element, for browsers without <video>/<audio>
+        assert any(n.attrs.get("href") == download_url for n in player.iter() if n.tag == "a")
+        note = next(n for n in box.iter() if "data-canvas-media-error" in n.attrs)
+        assert "hidden" in note.attrs
+        assert f"can't play this {tag}" in note.text()
+        assert any(n.attrs.get("href") == download_url for n in note.iter() if n.tag == "a")
 
 
 def test_a_markdown_item_has_no_frame(ada, showcase):

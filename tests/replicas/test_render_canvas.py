@@ -152,12 +152,127 @@ def test_video_and_audio():
     assert canvas_binary(video, download=True).as_attachment
 
 
+def _media_parts(html: str):
+    doc = domsim.parse(html)
+    box = next(n for n in doc.iter() if "data-canvas-media" in n.attrs)
+    player = next(n for n in box.iter() if n.tag in ("video", "audio"))
+    note = next(n for n in box.iter() if "data-canvas-media-error" in n.attrs)
+    return box, player, note
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "mime", "data"),
+    [("clip.mov", "video", "video/quicktime", MP4[:4] + b"ftypqt  " + b"\x00" * 16),
+     ("note.mp3", "audio", "audio/mpeg", MP3)],
+)  # fmt: skip
+def test_media_carry_a_hidden_cant_play_note_with_the_download(name, kind, mime, data):
+    """canvas.js reveals the note when the browser reports the element's error; browsers
+    without <video>/<audio> show the text inside the element."""
+    pres = present_canvas_item(content(name, kind, mime=mime, data=data))
+    assert pres.mode == kind
+    html = render_canvas_item(
+        pres, media_url=f"/media/{name}", download_url=f"/dl/{name}", data_urls=False
+    )
+    box, player, note = _media_parts(html)
+    assert player.attrs["src"] == f"/media/{name}"
+    assert domsim.squash(player.text()) == f"Your browser can't show {kind} here. Download {name}."
+    assert next(n for n in player.iter() if n.tag == "a").attrs["href"] == f"/dl/{name}"
+    assert "hidden" in note.attrs and note.attrs["role"] == "status"
+    reasons = {
+        n.attrs["data-canvas-media-reason"]: n
+        for n in note.iter()
+        if "data-canvas-media-reason" in n.attrs
+    }
+    assert domsim.squash(reasons["unsupported"].text()) == (
+        f"Your browser can't play this {kind} ({pres.mime_type})."
+    )
+    assert "hidden" not in reasons["unsupported"].attrs and "hidden" in reasons["network"].attrs
+    assert domsim.squash(reasons["network"].text()) == f"This {kind} couldn't be loaded."
+    link = next(n for n in note.iter() if n.tag == "a")
+    assert link.attrs["href"] == f"/dl/{name}" and "download" in link.attrs
+    assert_inert(html)
+    # no download view given: the note still says so, without a link
+    bare = render_canvas_item(pres, media_url=f"/media/{name}", data_urls=False)
+    assert "can't play this" in bare and "<a " not in bare
+
+
 def test_big_media_use_the_stream_view_not_a_data_url(monkeypatch):
     monkeypatch.setattr(canvas, "INLINE_DATA_URL_MAX", 10)
     pres = present_canvas_item(content("shot.png", "image", mime="image/png", data=PNG))
     assert pres.data_url is None
     html = render_canvas_item(pres, media_url="/media/shot.png")
     assert 'src="/media/shot.png"' in html
+
+
+CSV = b'invoice,customer,total\nINV-1,"Acme, Ltd",12.00\nINV-2,<b>Globex</b>,"8\n9"\n'
+
+
+def test_a_small_csv_is_a_table_with_the_download_beside():
+    pres = present_canvas_item(content("invoices.csv", "other", mime="text/csv", data=CSV))
+    assert pres.mode == "text" and pres.downloadable
+    assert pres.table == [
+        ["invoice", "customer", "total"],
+        ["INV-1", "Acme, Ltd", "12.00"],
+        ["INV-2", "<b>Globex</b>", "8\n9"],
+    ]
+    html = render_canvas_item(pres, download_url="/dl/invoices.csv")
+    doc = domsim.parse(html)
+    assert [n.text() for n in doc.iter() if n.tag == "th"] == ["invoice", "customer", "total"]
+    assert [n.text() for n in doc.iter() if n.tag == "td"][3:6] == [
+        "INV-2",
+        "<b>Globex</b>",
+        "8\n9",
+    ]
+    assert "&lt;b&gt;Globex&lt;/b&gt;" in html and "<b>" not in html
+    assert '<a class="canvas-download" href="/dl/invoices.csv" download>' in html
+    assert "can't be previewed" not in html
+    binary = canvas_binary(pres)  # the download is still an attachment, never rendered
+    assert binary.as_attachment and binary.content_type == "application/octet-stream"
+    assert binary.body == CSV
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "data", "shown"),
+    [
+        ("ragged.csv", "text/csv", b"a,b\n1,2,3\n", "a,b\n1,2,3\n"),
+        ("build.log", "", b"step 1 <ok>\nstep 2 & done\n", "step 1 <ok>\nstep 2 & done\n"),
+        ("notes.txt", "text/plain", "caf\u00e9 \u2713".encode(), "caf\u00e9 \u2713"),
+        ("data.tsv", "", b"a\tb\n", "a\tb\n"),
+        ("out.json", "application/json", b'{"a":[1,"<x>"]}', '{\n  "a": [\n    1,\n    "<x>"\n  ]\n}'),
+        ("pretty.json", "application/json", b'{\n "a": 1}\n', '{\n "a": 1}\n'),
+        ("events.jsonl", "", b'{"a":1}\n{"a":2}\n', '{"a":1}\n{"a":2}\n'),
+        ("Makefile", "", b"all:\n\techo hi\n", "all:\n\techo hi\n"),
+    ],
+)  # fmt: skip
+def test_small_text_kinds_preview_as_escaped_text(name, mime, data, shown):
+    pres = present_canvas_item(content(name, "other", mime=mime, data=data))
+    assert pres.mode == "text" and pres.table is None
+    assert pres.text == shown
+    html = render_canvas_item(pres, download_url=f"/dl/{name}")
+    pre = next(n for n in domsim.parse(html).iter() if n.tag == "pre")
+    assert pre.attrs["class"] == "canvas-text" and pre.text() == shown
+    assert "<x>" not in html and "<ok>" not in html
+    assert f'href="/dl/{name}"' in html
+
+
+def test_binary_or_non_utf8_other_items_stay_downloads():
+    for name, mime, data in [
+        ("blob.bin", "", b"abc\x00def"),
+        ("latin.txt", "text/plain", "caf\u00e9".encode("latin-1")),
+        ("doc.pdf", "application/pdf", b"%PDF-1.7 text"),
+        ("page.htm", "text/html", b"<p>hi</p>"),
+    ]:
+        pres = present_canvas_item(content(name, "other", mime=mime, data=data))
+        assert pres.mode == "download", name
+
+
+def test_long_text_shows_its_start_and_says_how_much_is_left(monkeypatch):
+    monkeypatch.setattr(canvas, "TEXT_PREVIEW_CHARS", 10)
+    pres = present_canvas_item(content("big.csv", "other", mime="text/csv", data=b"a,b\n" * 5))
+    assert pres.mode == "text" and pres.text == "a,b\na,b\na," and pres.text_cut == 10
+    assert pres.table is None  # half a file is no table
+    html = render_canvas_item(pres, download_url="/dl/big.csv")
+    assert "Showing the start of the file: 10 more characters are in the" in html
 
 
 def test_other_kinds_are_downloads():
@@ -188,11 +303,19 @@ def test_too_large_items_say_so():
     models.CanvasContentResponse.model_validate(item)
     pres = present_canvas_item(item)
     assert pres.mode == "too_large" and not pres.downloadable
-    assert pres.message.startswith(
-        "movie.mp4 is too large to preview (9.0 MB; the limit is 5.0 MB)"
-    )
+    assert pres.message == "movie.mp4 is too large to preview (9.0 MB; the limit is 5.0 MB)."
     html = render_canvas_item(pres, download_url="/dl/movie.mp4")
     assert "too large to preview" in html and "/dl/movie.mp4" not in html
+    # The API serves no content over the cap: say so, and name the command as code, not as
+    # raw Markdown backticks.
+    assert "`" not in html
+    note = next(n for n in domsim.parse(html).iter() if n.tag == "p")
+    assert domsim.squash(note.text()) == (
+        "movie.mp4 is too large to preview (9.0 MB; the limit is 5.0 MB). The Replica API "
+        "doesn't hand out files over its size cap, so there is nothing to download here: share "
+        "it from the workspace with replicas media upload instead."
+    )
+    assert "<code>replicas media upload</code>" in html
     assert canvas_binary(pres) is None and canvas_iframe_document(pres) is None
 
 
@@ -275,3 +398,11 @@ def test_canvas_rendering_is_inert(payload):
     assert_inert(
         render_canvas_list({"items": [{"filename": name, "kind": payload, "sizeBytes": 1}]})
     )
+    for ext in (".csv", ".log", ".json"):
+        text = present_canvas_item(
+            content(name.replace(".md", ext), "other", data=f"a,{payload}\n{payload},b".encode())
+        )
+        assert text.mode == "text"
+        assert_inert(render_canvas_item(text, download_url="/dl"), context=f"text {payload!r}")
+    media = present_canvas_item(content(name.replace(".md", ".mp3"), "audio", data=MP3))
+    assert_inert(render_canvas_item(media, media_url="/m", download_url="/dl", data_urls=False))

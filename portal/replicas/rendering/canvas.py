@@ -8,11 +8,18 @@ Decisions, per kind:
 - image: PNG, JPEG, GIF, WebP, AVIF, BMP inline as `<img>`, if the bytes match the type. SVG is
   **not** an inline image (it can carry script): it is shown like HTML, in the sandboxed frame,
   and offered as a download.
-- video / audio: inline `<video>` / `<audio>` for common container types.
+- video / audio: inline `<video>` / `<audio>` for common container types. The browser may still
+  not play it (a codec it lacks, a .mov in Firefox): the element carries `data-canvas-media`
+  and a hidden "can't play this" note with the download link, which `static/js/canvas.js`
+  shows on the element's `error`; text inside the element covers browsers without media.
+- text (CSV, TSV, JSON, logs, plain text, YAML, …: a text type, or an unknown type whose bytes
+  are UTF-8 without NULs): shown escaped in a `<pre>` (minified JSON indented), a simple CSV or
+  TSV as a table; the first `TEXT_PREVIEW_CHARS` characters, with the download beside.
 - other, or anything whose bytes don't match its claimed type: a download
   (`canvas_binary(item)`: `Content-Disposition: attachment`, `application/octet-stream` for
   types we don't trust, `nosniff`).
-- `tooLarge`: a message (the API's cap is 5 MB per item).
+- `tooLarge`: a message (the API's cap is 5 MB per item). The API returns no content for such
+  an item and has no other way to fetch it, so there is no download to link to.
 
 Small media become `data:` URLs (allowed by the site CSP's `img-src`/`media-src`); above
 `INLINE_DATA_URL_MAX` the page should pass a `media_url` to a view that streams
@@ -23,6 +30,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import csv
+import io
+import json
 import mimetypes
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,6 +48,10 @@ from .util import as_dict, dom_id, get_str, human_size
 TEMPLATE = "replicas/canvas/canvas.html"
 CANVAS_CAP_BYTES = 5 * 1024 * 1024
 INLINE_DATA_URL_MAX = 1024 * 1024
+# Text items: how much of the text the page shows, and when a CSV/TSV becomes a table.
+TEXT_PREVIEW_CHARS = 200_000
+TABLE_MAX_ROWS = 500
+TABLE_MAX_COLUMNS = 40
 
 # The iframe document's own policy: nothing may load but data: images/media/fonts and inline
 # CSS; `sandbox` (no tokens) also blocks scripts, forms, popups and gives it an opaque origin.
@@ -77,11 +92,28 @@ _EXTENSIONS = {
     "mov": "video/quicktime", "mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg",
     "oga": "audio/ogg", "m4a": "audio/mp4", "aac": "audio/aac", "flac": "audio/flac",
     "json": "application/json", "csv": "text/csv", "txt": "text/plain", "pdf": "application/pdf",
-    "zip": "application/zip",
+    "zip": "application/zip", "tsv": "text/tab-separated-values", "log": "text/plain",
+    "jsonl": "application/x-ndjson", "ndjson": "application/x-ndjson", "har": "application/json",
+    "yaml": "application/yaml", "yml": "application/yaml", "toml": "application/toml",
+    "xml": "application/xml",
+}  # fmt: skip
+# Shown as text when the bytes are UTF-8 (besides any `text/*` but HTML, and unknown types).
+TEXT_TYPES = {
+    "application/json", "application/x-ndjson", "application/yaml", "application/x-yaml",
+    "application/toml", "application/xml", "application/octet-stream",
 }  # fmt: skip
 
 Mode = Literal[
-    "markdown", "iframe", "image", "video", "audio", "download", "too_large", "not_loaded", "empty"
+    "markdown",
+    "iframe",
+    "image",
+    "video",
+    "audio",
+    "text",
+    "download",
+    "too_large",
+    "not_loaded",
+    "empty",
 ]
 
 
@@ -167,6 +199,18 @@ class CanvasPresentation:
     text: str | None = field(default=None, repr=False)
     message: str | None = None
     dom_id: str = ""
+    # mode "text": a simple CSV/TSV as rows (the first is the header), and how many characters
+    # of `text` the preview left out.
+    table: list[list[str]] | None = field(default=None, repr=False)
+    text_cut: int = 0
+
+    @property
+    def table_head(self) -> list[str]:
+        return self.table[0] if self.table else []
+
+    @property
+    def table_body(self) -> list[list[str]]:
+        return self.table[1:] if self.table else []
 
     @property
     def size_label(self) -> str:
@@ -217,9 +261,10 @@ def present_canvas_item(item: Any) -> CanvasPresentation:
         and "base64" not in data
     ):
         pres.mode = "too_large"
+        # Plain text: the template adds the hint with the command as <code>.
         pres.message = (
             f"{filename} is too large to preview ({pres.size_label}; the limit is "
-            f"{human_size(CANVAS_CAP_BYTES)}). Share it with `replicas media upload` instead."
+            f"{human_size(CANVAS_CAP_BYTES)})."
         )
         return pres
 
@@ -257,11 +302,68 @@ def present_canvas_item(item: Any) -> CanvasPresentation:
         # Listed as one media kind but the bytes are another we can show (e.g. audio in .webm).
         pres.mode, pres.mime_type = mime.split("/")[0], mime  # type: ignore[assignment]
         return pres
-    pres.mode = "download"
     pres.mime_type = mime
+    text = _text_of(body) if kind == "other" and _textual(mime) else None
+    if text is not None:
+        _present_text(pres, text)
+        return pres
+    pres.mode = "download"
     if kind in INLINE_TYPES:
         pres.message = f"{filename} can't be shown inline ({mime}); download it instead."
     return pres
+
+
+def _textual(mime: str) -> bool:
+    return (
+        (mime.startswith("text/") and mime != "text/html")
+        or mime in TEXT_TYPES
+        or mime.endswith(("+json", "+xml"))
+    ) and mime != "image/svg+xml"
+
+
+def _text_of(body: bytes) -> str | None:
+    """The bytes as text, if they are UTF-8 without NULs (a binary file has NULs early on)."""
+    if b"\x00" in body[:8192]:
+        return None
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _present_text(pres: CanvasPresentation, text: str) -> None:
+    pres.mode = "text"
+    ext = pres.filename.rsplit(".", 1)[-1].lower() if "." in pres.filename else ""
+    if pres.mime_type == "application/json" and "\n" not in text.strip():
+        with contextlib.suppress(ValueError):  # minified JSON is unreadable: indent it
+            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    if len(text) > TEXT_PREVIEW_CHARS:
+        pres.text_cut = len(text) - TEXT_PREVIEW_CHARS
+        text = text[:TEXT_PREVIEW_CHARS]
+    pres.text = text
+    delimiter = {"csv": ",", "tsv": "\t"}.get(ext) or {
+        "text/csv": ",",
+        "text/tab-separated-values": "\t",
+    }.get(pres.mime_type)
+    if delimiter and not pres.text_cut:
+        pres.table = _simple_table(text, delimiter)
+
+
+def _simple_table(text: str, delimiter: str) -> list[list[str]] | None:
+    """Rows of a small, regular CSV/TSV (every row as wide as the header, 2+ columns); None
+    for anything else, which is then shown as plain text."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return None
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if len(rows) < 2 or len(rows) > TABLE_MAX_ROWS + 1:
+        return None
+    width = len(rows[0])
+    if not 2 <= width <= TABLE_MAX_COLUMNS or any(len(row) != width for row in rows):
+        return None
+    return rows
 
 
 @dataclass(frozen=True)
