@@ -242,6 +242,9 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.lib.exception_filter.PortalException
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# /healthz shows its details (the database, the Replica API's address, reachability and
+# latency) to signed-in org admins only; true shows them to anyone, e.g. an outside monitor.
+HEALTHZ_DETAILS = _bool("HEALTHZ_DETAILS", False)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
