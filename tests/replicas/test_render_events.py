@@ -23,6 +23,7 @@ from portal.replicas.rendering import (
     render_delta,
     render_engine_notice,
     render_history,
+    render_markdown,
     render_message,
     render_turn_state,
     transcript_dom_id,
@@ -823,25 +824,37 @@ def test_live_transcript_matches_history(provider):
     assert len(ids) == len(set(ids))
 
 
-def test_stream_appends_text_pieces_to_one_stable_element_then_renders_markdown():
+def _pi_piece(text: str) -> dict:
+    return engine("chat.turn.delta", {"chatId": "c1", "event": agent(
+        "pi-message_update", {"message": {"id": "pm"}, "assistantMessageEvent": {"type": "text_delta", "contentIndex": 0, "delta": text}})})  # fmt: skip
+
+
+def test_stream_renders_the_growing_text_as_markdown_in_one_stable_element():
     stream = ChatStream()
     stream.feed(engine("chat.turn.started", {"chatId": "c1", "messageId": "m1"}))
-    piece = lambda text: engine("chat.turn.delta", {"chatId": "c1", "event": agent(  # noqa: E731
-        "pi-message_update", {"message": {"id": "pm"}, "assistantMessageEvent": {"type": "text_delta", "contentIndex": 0, "delta": text}})})  # fmt: skip
-    first = stream.feed(piece("**Hel"))
-    assert [(f.target, f.swap) for f in first] == [("chat-c1-transcript", "beforeend")]
+    first = stream.feed(_pi_piece("**Hel"))
     bubble_html = first[0].html
+    assert first[0].target == "chat-c1-transcript" and first[0].swap == "beforeend"
     assert 'class="part part--text is-streaming"' in bubble_html
     text_id = next(
         n.attrs["id"]
         for n in domsim.parse(bubble_html).iter()
         if n.attrs.get("class") == "part-stream"
     )
-    second = stream.feed(piece("lo** <b>"))
-    assert len(second) == 1 and second[0].target == text_id and second[0].swap == "beforeend"
-    assert second[0].oob() == f'<div hx-swap-oob="beforeend:#{text_id}">lo** &lt;b&gt;</div>'
-    third = stream.feed(piece("!"))
+    # in the same message, the new part's text as Markdown: the raw `**` never shows
+    assert [(f.target, f.swap) for f in first[1:]] == [(text_id, "outerHTML")]
+    assert first[1].oob() == (
+        f'<div hx-swap-oob="outerHTML" class="part-stream md" id="{text_id}">'
+        "<p><strong>Hel</strong></p>\n</div>"
+    )
+    second = stream.feed(_pi_piece("lo** <b>"))
+    assert [(f.target, f.swap) for f in second] == [(text_id, "outerHTML")]
+    assert second[0].html == (
+        f'<div class="part-stream md" id="{text_id}"><p><strong>Hello</strong> &lt;b&gt;</p>\n</div>'
+    )
+    third = stream.feed(_pi_piece("!"))
     assert third[0].target == text_id  # the same element every time
+    assert "<strong>Hello</strong> &lt;b&gt;!" in third[0].html
     done = stream.feed(engine("chat.turn.completed", {"chatId": "c1", "isComplete": True}))
     part_id = text_id.removesuffix("-text")
     assert [(f.target, f.swap) for f in done] == [
@@ -855,6 +868,63 @@ def test_stream_appends_text_pieces_to_one_stable_element_then_renders_markdown(
         .startswith(f'<div hx-swap-oob="outerHTML" class="part part--text md" id="{part_id}"')
     )
     assert "turn-state--completed" in done[1].html
+
+
+STREAMED_MARKDOWN = """## Plan for the **session timeout** fix
+
+I read `auth/session.py`: the *expiry* check uses ~~local time~~ UTC now.
+See [the docs](https://example.com/docs), ***both*** styles, __strong__ and _em_.
+
+| file | change |
+|:--|--:|
+| `a.py` | **fixed** |
+
+- [x] **Reproduce** it with `make test`
+- [ ] Fix the _cookie_ in [views](https://example.com/v)
+1. Run ``a `b` c`` then **check**.
+
+```python
+print("**kept as code**")
+```
+
+> Done: **all green**.
+"""
+
+
+def _visible_text(node: domsim.Node) -> str:
+    """Text a reader sees, code left out (Markdown syntax inside code is content)."""
+    if node.tag in ("code", "pre"):
+        return ""
+    return "".join(c if isinstance(c, str) else _visible_text(c) for c in node.children)
+
+
+RAW_SYNTAX = re.compile(r"(?m)[*`~\[\]|]|(?<![a-z])_|_(?![a-z])|^\s*\d+[.)]?\s*$|^\s*-")
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_streamed_markdown_never_shows_raw_syntax(size):
+    """Fed in pieces of 1, 3 or 7 characters, the live text is Markdown after every piece: no
+    `**`, backtick, `~~`, bracket, pipe, `_` or bare list marker ever reaches the reader
+    outside code (the source has none as content), and the finished part is the history's."""
+    stream = ChatStream()
+    stream.feed(engine("chat.turn.started", {"chatId": "c1", "messageId": "m1"}))
+    doc = domsim.parse('<div id="chat-c1-transcript"></div>')
+    text_node = None
+    for start in range(0, len(STREAMED_MARKDOWN), size):
+        html = stream.feed_html(_pi_piece(STREAMED_MARKDOWN[start : start + size]))
+        domsim.apply_oob(doc, html)
+        text_node = next(n for n in doc.iter() if "part-stream" in n.attrs.get("class", ""))
+        shown = _visible_text(text_node)
+        assert not RAW_SYNTAX.search(shown), (STREAMED_MARKDOWN[: start + size], shown)
+    assert "md" in text_node.attrs["class"].split()
+    part_id = text_node.attrs["id"].removesuffix("-text")
+    done = stream.feed(engine("chat.turn.completed", {"chatId": "c1", "isComplete": True}))
+    assert done[0].target == part_id and done[0].swap == "outerHTML"
+    domsim.apply_oob(doc, done[0].oob())
+    assert not [n for n in doc.iter() if "part-stream" in n.attrs.get("class", "")]
+    finished = doc.find_id(part_id)
+    assert "md" in finished.attrs["class"].split()
+    assert finished.text() == domsim.parse(render_markdown(STREAMED_MARKDOWN)).text()
 
 
 def test_stream_turn_states():

@@ -6,10 +6,12 @@ import pytest
 
 from portal.replicas.rendering.highlight import highlight_lines, lexer_for, stylesheet
 from portal.replicas.rendering.markdown import (
+    complete_streaming_markdown,
     highlight_code,
     is_safe_image,
     is_safe_link,
     render_markdown,
+    render_streaming_markdown,
     sanitize_html,
 )
 
@@ -232,6 +234,61 @@ def test_shipped_highlight_css_matches_the_generator():
     assert shipped == stylesheet()
     assert ".highlight .k " in shipped
     assert "pre {" not in shipped  # no global rules leak into the site
+
+
+# --- text still streaming ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("so_far", "rendered_as"),
+    [
+        ("**Hel", "**Hel**"),
+        ("**bold *it", "**bold *it***"),
+        ("**timeout*", "**timeout**"),  # the closing run is half there
+        ("~~gone~", "~~gone~~"),
+        ("a __b", "a __b__"),
+        ("see _private", "see _private_"),
+        ("Use `make te", "Use `make te`"),
+        ("Run ``a `b` c`", "Run ``a `b` c``"),
+        ("Run ``a `b`", "Run ``a `b``"),  # the last ` may be the closer starting
+        ("Hello **", "Hello"),  # a marker with nothing after it yet is held back
+        ("Hello `", "Hello"),
+        ("see [", "see"),
+        ("see [the do", "see the do"),
+        ("see [the docs]", "see the docs"),
+        ("see [the docs](https://exa", "see the docs"),
+        ("[![badge](https://ci.example/b", "badge"),
+        ("- [x]", "-"),
+        ("- [ ] **Fix", "- [ ] **Fix**"),
+        ("text\n1", "text"),
+        ("text\n-", "text"),  # not a setext heading underline
+        ("| a | b", "| a | b\n| --- | --- |"),
+        ("| a | b |\n|:-", "| a | b |\n| --- | --- |"),
+        ("| a | b |\n|:-|-:|", "| a | b |\n|:-|-:|"),
+        ("**Hel\n", "**Hel**\n"),
+        ("```py\nx = '**'", "```py\nx = '**'"),  # inside a fence: code already
+        ("```py\nx = 1\n``", "```py\nx = 1"),  # the closing fence still arriving
+        ("    code *x", "    code *x"),
+        ("my_var and snake_case", "my_var and snake_case"),
+        ("x = 2*3 and a * b", "x = 2*3 and a * b"),
+        ("**done** and `x`", "**done** and `x`"),
+        ("done.\n\n", "done.\n\n"),
+        ("", ""),
+    ],
+)
+def test_streaming_text_is_completed_for_rendering(so_far, rendered_as):
+    assert complete_streaming_markdown(so_far) == rendered_as
+
+
+def test_streaming_render_shows_no_raw_markers():
+    assert render_streaming_markdown("Use **bold and `co") == (
+        "<p>Use <strong>bold and <code>co</code></strong></p>\n"
+    )
+    assert render_streaming_markdown("- [x] **Done") == (
+        '<ul>\n<li><input checked="checked" disabled="disabled" type="checkbox"> '
+        "<strong>Done</strong></li>\n</ul>\n"
+    )
+    assert render_streaming_markdown(None) == ""
 
 
 # --- XSS corpus ----------------------------------------------------------------------------

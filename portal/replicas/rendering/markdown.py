@@ -244,3 +244,171 @@ def highlight_code(
 ) -> SafeString:
     """A highlighted `<div class="highlight"><pre><code>` block for `code` (escaped)."""
     return mark_safe(highlight_block(code or "", lexer_for(language, filename)))
+
+
+# --- text still streaming ------------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
+_FENCE_SO_FAR = re.compile(r"^ {0,3}(`{1,2}|~{1,2})$")
+# A marker at the end of the text with nothing after it yet (`Hello **`, `see [`, `1 `` `).
+_BARE_MARKER = re.compile(r"(?:^|(?<=\s))(?:\*{1,3}|_{1,3}|~{1,2}|`+|!?\[)$")
+_LINK_URL_SO_FAR = re.compile(r"!?\[([^\[\]]*)\]\([^()]*$")
+_LINK_TEXT_SO_FAR = re.compile(r"!?\[([^\[\]]*)$")
+_LINK_LABEL_SO_FAR = re.compile(r"!?\[([^\[\]]*)\]$")
+_TASK_MARKER = re.compile(r"^(\s*(?:[-*+]|\d{1,9}[.)]))\s+\[[ xX]?\]?$")
+_TRAILING_RUN = re.compile(r"(?<=\S)(?:\*+|_+|~+)$")
+_LIST_MARKER_SO_FAR = re.compile(r"^ {0,3}(?:-{1,2}|\+|\d{1,9}[.)]?)\s*$")
+_DELIMITER_CELL = re.compile(r"^\s*:?-+:?\s*$")
+_EMPHASIS = re.compile(r"\*\*|\*|__|_|~~")
+_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def complete_streaming_markdown(text: str) -> str:
+    """Text that is still arriving, made to render now as it will once complete.
+
+    Only the end of the text is touched. On the last line (emphasis rarely spans lines; a list
+    item or table row ends with its line): a code span, `**`, `*`, `__`, `_` or `~~` left open
+    is closed; a link whose text or URL is still arriving shows as its text; a marker with
+    nothing after it yet (`**`, `` ` ``, `[`, `- [x]`, a list number) is held back. A table
+    whose delimiter row hasn't arrived gets one. Inside an unclosed code fence markdown-it
+    already shows the rest as code; only a closing fence still arriving is held back. The
+    result is only ever rendered, never stored: the finished part is rendered from its text.
+    """
+    body = text.rstrip("\n")
+    if body != text:  # a line just ended: finish it like any last line
+        return complete_streaming_markdown(body) + text[len(body) :] if body else text
+    lines = text.split("\n")
+    fence: str | None = None
+    block_start = 0
+    for index, line in enumerate(lines):
+        if fence:
+            match = _FENCE_CLOSE.match(line)
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+            continue
+        match = _FENCE.match(line)
+        if match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
+            fence = match.group(1)
+        elif not line.strip():
+            block_start = index + 1
+    last = lines[-1]
+    if fence:
+        closing = _FENCE_SO_FAR.match(last)
+        if closing and closing.group(1)[0] == fence[0]:  # the closing fence, still arriving
+            return "\n".join(lines[:-1])
+        return text
+    if not last.strip():
+        return text
+    block = lines[block_start:]
+    if block[0].startswith(("    ", "\t")) and last.startswith(("    ", "\t")):
+        return text  # an indented code block
+    if _LIST_MARKER_SO_FAR.match(last):
+        return "\n".join(lines[:-1])
+    if block[0].lstrip().startswith("|") and len(block) <= 2:
+        return "\n".join(lines[:block_start] + _table_so_far(block))
+    return "\n".join(lines[:-1] + [_close_line(last)])
+
+
+def _cells(row: str) -> list[str]:
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return re.split(r"(?<!\\)\|", row)
+
+
+def _table_so_far(block: list[str]) -> list[str]:
+    """A table's header (and delimiter row) still arriving: the header, closed like any last
+    line, over a delimiter row as wide (the real one once it is complete)."""
+    header = block[0] if len(block) == 2 else _close_line(block[0])
+    if not header.strip(" |"):
+        return []  # not even a header cell yet
+    width = len(_cells(header))
+    if len(block) == 2:
+        cells = _cells(block[1])
+        if len(cells) == width and all(_DELIMITER_CELL.match(c) for c in cells):
+            return block
+    return [header, "|" + " --- |" * width]
+
+
+def _code_spans(line: str) -> tuple[list[tuple[int, int]], str | None]:
+    """The code spans of `line` as (start, end), and the backtick run of one left open."""
+    spans, opener = [], None
+    for run in re.finditer(r"`+", line):
+        if opener is None:
+            opener = run
+        elif len(run.group()) == len(opener.group()):
+            spans.append((opener.start(), run.end()))
+            opener = None
+    if opener is not None:
+        spans.append((opener.start(), len(line)))
+        return spans, opener.group()
+    return spans, None
+
+
+def _masked(line: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(line)
+    for start, end in spans:
+        chars[start:end] = "x" * (end - start)
+    return "".join(chars)
+
+
+def _close_line(line: str) -> str:
+    line = line.rstrip()
+    bare = _BARE_MARKER.search(line)
+    if bare:
+        line = line[: bare.start()].rstrip()
+    task = _TASK_MARKER.match(line)
+    if task:  # `- [x]` before its text: the plugin needs the text to make a checkbox
+        return task.group(1)
+    spans, _ = _code_spans(line)
+    masked = _masked(line, spans)
+    for _ in range(3):  # a link in a link's text: `[![badge](https://ci`
+        link = (
+            _LINK_URL_SO_FAR.search(masked)
+            or _LINK_LABEL_SO_FAR.search(masked)
+            or _LINK_TEXT_SO_FAR.search(masked)
+        )
+        if not link:
+            break
+        text_start = line.index("[", link.start()) + 1
+        line = line[: link.start()] + line[text_start : text_start + len(link.group(1))]
+        masked = masked[: link.start()] + masked[text_start : text_start + len(link.group(1))]
+    line = line.rstrip()
+    spans, open_code = _code_spans(line)
+    code_closer = ""
+    if open_code:
+        opener_at = spans[-1][0]
+        partial = re.search(r"`+$", line)
+        if partial and partial.start() > opener_at and len(partial.group()) < len(open_code):
+            line = line[: partial.start()]  # the start of the closing run
+        if opener_at + len(open_code) >= len(line):
+            line, open_code = line[:opener_at].rstrip(), None  # nothing in the span yet
+        else:
+            code_closer = (" " if line.endswith("`") else "") + open_code
+        spans, _ = _code_spans(line)
+    masked = _masked(line, spans)
+    if not open_code:
+        # `**bold*`: the closing run is still arriving; the full closer is added below
+        run = _TRAILING_RUN.search(masked)
+        if run:
+            line, masked = line[: run.start()], masked[: run.start()]
+    stack: list[str] = []
+    for marker in _EMPHASIS.finditer(masked):
+        token = marker.group()
+        before = masked[marker.start() - 1] if marker.start() else " "
+        after = masked[marker.end()] if marker.end() < len(masked) else " "
+        # an opener starts a word (not `2*3`, `snake_case` or `a * b`), a closer ends one
+        can_open = not after.isspace() and (before.isspace() or before in _PUNCTUATION)
+        can_close = not before.isspace() and not (token[0] == "_" and after.isalnum())
+        if can_close and token in stack:
+            while stack and stack.pop() != token:
+                pass
+        elif can_open:
+            stack.append(token)
+    return line + code_closer + "".join(reversed(stack))
+
+
+def render_streaming_markdown(text: str | None) -> SafeString:
+    """`render_markdown` for text still arriving (see `complete_streaming_markdown`)."""
+    return render_markdown(complete_streaming_markdown(text or ""))

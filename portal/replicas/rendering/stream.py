@@ -12,9 +12,13 @@ carries `hx-swap-oob`, so the element that receives the SSE message can use `hx-
 What the fragments do:
 - a new bubble, notice or turn line → `beforeend:#chat-{chatId}-transcript`
 - a new part in the open bubble → `beforeend:#msg-…-parts`
-- a streamed text piece → `beforeend:#msg-…-p{i}-text` (just the escaped text)
-- a finished / updated part (streamed text re-rendered as Markdown, a tool card that got its
-  result) → `outerHTML` of that part
+- a streamed text piece → `outerHTML` of `#msg-…-p{i}-text`: the whole text so far rendered as
+  Markdown (`render_streaming_markdown`: an unfinished `**`, code span or link is closed or
+  held back), so raw Markdown syntax never stays on screen past the delta that completes it.
+  A new streaming part (or a bubble holding one) is followed, in the same message, by the
+  same fragment, so its first piece is never shown as raw text either.
+- a finished / updated part (streamed text rendered as Markdown for good, a tool card that got
+  its result) → `outerHTML` of that part
 - a turn's state line → appended at `chat.turn.started`, replaced (outerHTML) when the turn
   completes, fails or is interrupted
 - hooks, repository, preview, engine and stream-error notices → `beforeend:#replica-activity`
@@ -29,7 +33,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .agents import Context
@@ -43,8 +47,9 @@ from .events import (
     render_turn_state,
     with_oob_attribute,
 )
-from .model import SenderDirectory, TurnState, transcript_dom_id
-from .transcript import Change, Transcript
+from .markdown import render_streaming_markdown
+from .model import Part, SenderDirectory, TextPart, ThinkingPart, TurnState, transcript_dom_id
+from .transcript import Bubble, Change, Transcript
 from .util import as_dict, dom_id, get_str
 
 ACTIVITY_DOM_ID = "replica-activity"
@@ -123,7 +128,7 @@ class ChatStream:
         if update.category == "message" and state is not None and chat_id:
             changes = state.transcript.add(update.message)
             state.transcript.trim(self.max_items)
-            return [self._fragment(chat_id, change) for change in changes]
+            return [f for change in changes for f in self._fragments(chat_id, change)]
         if update.category == "turn" and update.turn is not None and state is not None and chat_id:
             return self._turn(chat_id, state, update.turn)
         if update.type in NOISY_EVENTS or update.notice is None or not self.activity_target:
@@ -131,6 +136,19 @@ class ChatStream:
         return [Fragment(self.activity_target, "beforeend", render_engine_notice(update), chat_id)]
 
     # -- internals ----------------------------------------------------------------------
+
+    def _fragments(self, chat_id: str, change: Change) -> list[Fragment]:
+        """The change's fragment, then the Markdown of every streaming text it put on the page
+        (the template shows a streaming part's text as it came; this replaces it at once)."""
+        if change.op == "append_text":
+            return [_streaming_text(change.part, chat_id)]  # type: ignore[arg-type]
+        fragments = [self._fragment(chat_id, change)]
+        if change.op == "append_item" and isinstance(change.item, Bubble):
+            parts = change.item.parts
+        else:
+            parts = [change.part] if change.part is not None else []
+        fragments += [_streaming_text(p, chat_id) for p in parts if _is_streaming_text(p)]
+        return fragments
 
     def _fragment(self, chat_id: str, change: Change) -> Fragment:
         if change.op == "append_item":
@@ -142,15 +160,13 @@ class ChatStream:
         if change.op == "append_part":
             target = change.item.parts_dom_id  # type: ignore[union-attr]
             return Fragment(target, "beforeend", render_part(part), chat_id)
-        if change.op == "append_text":
-            return Fragment(part.text_dom_id, "beforeend", escape(change.text), chat_id)
         return Fragment(part.dom_id, "outerHTML", render_part(part), chat_id)
 
     def _turn(self, chat_id: str, state: _ChatState, turn: TurnState) -> list[Fragment]:
         container = transcript_dom_id(chat_id)
         if turn.state in ("queued", "accepted"):
             return []  # the queue panel shows queued messages; the transcript waits for start
-        fragments = [self._fragment(chat_id, c) for c in state.transcript.end_turn()]
+        fragments = [f for c in state.transcript.end_turn() for f in self._fragments(chat_id, c)]
         if turn.state == "running":
             state.turn, state.interrupted = turn, False
             fragments.append(Fragment(container, "beforeend", render_turn_state(turn), chat_id))
@@ -170,3 +186,18 @@ class ChatStream:
             if turn.state == "interrupted":
                 state.turn = turn
         return fragments
+
+
+def _is_streaming_text(part: Part) -> bool:
+    return isinstance(part, (TextPart, ThinkingPart)) and part.streaming
+
+
+def _streaming_text(part: Part, chat_id: str | None) -> Fragment:
+    """A streaming part's text element, its text so far as Markdown (same id, so the next
+    piece replaces it again; `md` for the Markdown styles)."""
+    html = format_html(
+        '<div class="part-stream md" id="{}">{}</div>',
+        part.text_dom_id,
+        render_streaming_markdown(getattr(part, "text", "")),
+    )
+    return Fragment(part.text_dom_id, "outerHTML", html, chat_id)
