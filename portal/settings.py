@@ -129,7 +129,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "portal.lib.middleware.ReplicaAPIErrorMiddleware",
+    "portal.lib.middleware.ErrorPagesMiddleware",
     # Last, so its process_exception runs first: "no usable key" and a 401 for the acting
     # key lead to the "add your API key" page.
     "portal.accounts.middleware.AccountsMiddleware",

@@ -28,8 +28,11 @@ class ReplicaAPIError(Exception):
         details: Any = None,
         operation: str | None = None,
         retry_after: float | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.message = message or self.default_message
+        # The API's id for the failed request (X-Request-Id), when it sends one: for the log.
+        self.request_id = request_id
         if status is not None:
             self.status = status
         self.details = details
@@ -181,4 +184,5 @@ def error_from_response(response: httpx.Response, operation: str | None = None) 
         details=details,
         operation=operation,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
+        request_id=response.headers.get("x-request-id") or response.headers.get("request-id"),
     )

@@ -7,9 +7,38 @@
 // - a quiet "reconnecting…" state while the stream is down;
 // - Ctrl/Cmd+Enter sends the composer;
 // - live messages carry their sender (`data-sender`; the stream is rendered once for every
-//   viewer): the viewer's own are labelled "You", as the server does for history.
+//   viewer): the viewer's own are labelled "You", as the server does for history;
+// - drafts: what is typed in the composer is kept (sessionStorage, per replica and chat)
+//   until it is sent, so a panel refresh, a tab switch, a reload or a failed send never
+//   loses it.
 (function () {
   "use strict";
+
+  function draftStore() {
+    try { return window.sessionStorage; } catch (e) { return null; }
+  }
+  function draftKey(textarea) {
+    var key = textarea.getAttribute("data-draft-key");
+    return key ? "portal-draft:" + key : null;
+  }
+  function keepDraft(textarea) {
+    var store = draftStore(), key = draftKey(textarea);
+    if (!store || !key) return;
+    try {
+      if (textarea.value) store.setItem(key, textarea.value);
+      else store.removeItem(key);
+    } catch (e) { /* storage full or disabled: the text stays in the page */ }
+  }
+  function restoreDraft(textarea) {
+    var store = draftStore(), key = draftKey(textarea);
+    if (!store || !key) return;
+    if (textarea.hasAttribute("data-sent")) { store.removeItem(key); return; }
+    var draft = store.getItem(key);
+    if (draft && !textarea.value) textarea.value = draft;
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target && e.target.id === "composer-message") keepDraft(e.target);
+  });
   var NEAR_BOTTOM = 48;
 
   function scroller() { return document.getElementById("transcript-scroller"); }
@@ -89,6 +118,10 @@
   });
 
   htmx.onLoad(function (root) {
+    var textarea = document.getElementById("composer-message");
+    if (textarea && (root === textarea || (root.contains && root.contains(textarea)))) {
+      restoreDraft(textarea);
+    }
     if (root === document.body || (root.querySelector && root.querySelector("#transcript-scroller"))) {
       following = true;
       toBottom();

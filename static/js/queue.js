@@ -78,6 +78,27 @@
     });
   }
 
+  // Keyboard: after a move up/down, focus stays on the moved message's button (the list is
+  // replaced by the answer, which would otherwise drop focus to the page).
+  var refocus = null;
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    var form = e.detail && e.detail.elt;
+    if (!form || !form.closest || !form.closest("#queue-list")) return;
+    var id = form.querySelector && form.querySelector("input[name=message_id]");
+    var button = form.querySelector && form.querySelector("button[type=submit]");
+    refocus = id && button ? { id: id.value, label: button.getAttribute("aria-label") } : null;
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (!refocus) return;
+    var wanted = refocus;
+    refocus = null;
+    var row = document.querySelector('#queue-list .queue-item[data-message-id="' + CSS.escape(wanted.id) + '"]');
+    if (!row) return;
+    var target = row.querySelector('button[aria-label="' + wanted.label + '"]')
+      || row.querySelector(".queue-actions button");
+    if (target) target.focus();
+  });
+
   htmx.onLoad(function (root) {
     var found = [];
     if (root.matches && root.matches("#queue-list")) found.push(root);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -200,18 +201,22 @@ def test_member_without_key_is_sent_to_add_key_page(as_member, upstream):
     assert "/account/keys/needed/" in response["Location"]
 
 
-def test_header_poll_reloads_the_page_when_the_status_moves_on(ada, upstream, emulator):
+def test_header_poll_refreshes_the_panel_when_the_status_moves_on(ada, upstream, emulator):
     rid = active_replica(upstream, "header-poll")
     emulator.control(f"replicas/{rid}/state", {"status": "preparing", "hold": True})
     page = ada.get(f"/replicas/{rid}/")
     assert f'data-poll-url="/replicas/{rid}/header/?was=preparing"' in page.content.decode()
     hx = {"HX-Request": "true"}
     still = ada.get(f"/replicas/{rid}/header/?was=preparing", headers=hx)
-    assert "HX-Refresh" not in still
+    assert "HX-Refresh" not in still and "HX-Trigger" not in still
     assert 'id="replica-header"' in still.content.decode()
     emulator.control(f"replicas/{rid}/state", {"status": "active"})
     moved = ada.get(f"/replicas/{rid}/header/?was=preparing", headers=hx)
-    assert moved["HX-Refresh"] == "true"
+    # The header swaps itself; the panel, which depends on the status, re-gets itself
+    # (no page reload: a typed message stays).
+    assert "HX-Refresh" not in moved
+    assert json.loads(moved["HX-Trigger"]) == {"replica-status-changed": {"status": "active"}}
+    assert 'data-status="active"' in moved.content.decode()
 
 
 def test_replica_actions_sleep_wake_archive_delete(ada, upstream):

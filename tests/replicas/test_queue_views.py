@@ -45,7 +45,9 @@ def test_queue_panel_lists_queued_messages_in_order(ada, upstream, busy_chat):
 
 def test_live_refresh_fragment(ada, busy_chat):
     rid, chat_id = busy_chat
-    response = ada.get(f"/replicas/{rid}/queue/?chat={chat_id}&fragment=list", headers=HX)
+    response = ada.get(
+        f"/replicas/{rid}/queue/?chat={chat_id}", headers={**HX, "HX-Target": "queue-list"}
+    )
     body = response.content.decode()
     assert body.startswith('\n      <div id="queue-list"') or body.lstrip().startswith(
         '<div id="queue-list"'

@@ -21,14 +21,13 @@ import re
 
 from asgiref.sync import sync_to_async
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.acting import async_api_for, requires_api_key
+from portal.lib.htmx import render_box
 from portal.replica_api import errors
 from portal.replicas.rendering.canvas import (
     canvas_binary,
@@ -48,10 +47,6 @@ def _check_filename(filename: str) -> None:
     # Canvas items are basenames; "." and ".." would be dot-segments on the API's URL.
     if filename in (".", ".."):
         raise Http404("No such canvas item.")
-
-
-def _is_partial(request) -> bool:
-    return bool(request.htmx) and request.htmx.target == PARTIAL
 
 
 async def _item_or_none(api, replica_id: str, filename: str):
@@ -80,25 +75,23 @@ def _render(request, page, replica_id: str, filename: str | None = None, item_ht
     listing = page.data.get("canvas")
     context.update(
         canvas_unavailable=page.unavailable.get("canvas") or page.unavailable.get("item"),
+        canvas_problem=page.problem("canvas", "item"),
         entries=canvas_entries(
             listing or [], lambda name: reverse("replicas:canvas_item", args=[replica_id, name])
         ),
         selected=filename,
-        panel_url=reverse("replicas:canvas", args=[replica_id]),
         item_html=item_html,
         item_missing=False,
     )
     status = 200
     if filename is not None and "item" in page.data and page.data["item"] is None:
         context["item_missing"] = True
-        # htmx 2 swaps no 4xx: the in-panel request gets the message with a 200.
-        status = 200 if _is_partial(request) else 404
-    template = f"{TEMPLATE}#{PARTIAL}" if _is_partial(request) else TEMPLATE
-    return render(request, template, context, status=status)
+        # htmx 2 swaps no 4xx: an HTMX request gets the message with a 200.
+        status = 200 if request.htmx else 404
+    return render_box(request, TEMPLATE, context, boxes=("panel", PARTIAL), status=status)
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-Target")
 @requires_api_key
 async def canvas_panel(request, replica_id):
     rid = str(replica_id)
@@ -109,7 +102,6 @@ async def canvas_panel(request, replica_id):
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-Target")
 @requires_api_key
 async def canvas_item(request, replica_id, filename):
     _check_filename(filename)

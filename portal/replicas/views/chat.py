@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseLocation
 
-from portal.accounts.acting import api_for, async_api_for, requires_api_key
-from portal.lib.api_errors import describe
+from portal.accounts.acting import async_api_for, requires_api_key
+from portal.lib.api_errors import report
+from portal.lib.htmx import go, render_box
 from portal.replica_api import errors, models
 from portal.replicas import choices
 from portal.replicas.forms import check_image
+from portal.replicas.outcomes import answer_lost, find_sent_message, settle
 from portal.replicas.rendering import render_history, transcript_dom_id
 
 from .common import load_chat_page
@@ -44,12 +45,20 @@ def _history_context(request, history, chat_id: str, offset: int, running=False)
     }
 
 
-def composer_context(chat: models.ReplicaChat | None, data: dict | None = None, **extra) -> dict:
+def composer_context(
+    chat: models.ReplicaChat | None, data: dict | None = None, chats=(), **extra
+) -> dict:
     data = data or {}
     provider = chat.provider.value if chat and chat.provider else None
     return {
         "composer": {
             "chat_id": chat.id if chat else "",
+            "target": data.get("target_chat") or (chat.id if chat else ""),
+            # Other chats the message can go to instead (the picker), with their agents.
+            "chats": [
+                {"id": c.id, "title": c.title or "Untitled", "provider": c.provider.value}
+                for c in chats
+            ],  # fmt: skip
             "provider": provider,
             "message": data.get("message", ""),
             "plan_mode": bool(data.get("plan_mode")),
@@ -66,21 +75,27 @@ def composer_context(chat: models.ReplicaChat | None, data: dict | None = None, 
 
 
 async def _chat_page(request, rid: str, wanted_chat: str | None, data=None, **composer_extra):
-    page, context, chat = await load_chat_page(request, rid, wanted_chat, "chat")
-    context.update(composer_context(chat, data, **composer_extra))
+    page, context, chat = await load_chat_page(
+        request, rid, wanted_chat, "chat",
+        chat_fetch=lambda api, chat_id: api.read_replica_history(
+            rid, chat_id=chat_id, limit=HISTORY_PAGE
+        ),
+    )  # fmt: skip
+    context.update(composer_context(chat, data, context["chats"], **composer_extra))
     context["providers"] = PROVIDERS
     context["replica_id"] = rid  # the "load older" link, shared with the history partial
     if chat is not None:
-        try:
-            history = await page.api.read_replica_history(rid, chat_id=chat.id, limit=HISTORY_PAGE)
+        history = page.data.get("chat_data")
+        if history is not None:
             context.update(
                 _history_context(request, history, chat.id, 0, running=bool(chat.processing))
             )
-        except errors.Conflict as exc:
-            page.unavailable["history"] = exc
         context["transcript_id"] = transcript_dom_id(chat.id)
-    context["unavailable_problem"] = page.problem()
-    return render(request, "replicas/chat.html", context)
+        context["chat_id"] = chat.id
+    context["history_problem"] = page.problem("chat_data")
+    context["chats_problem"] = page.problem("chats")
+    context["unavailable_problem"] = page.unavailable_problem()
+    return render_box(request, "replicas/chat.html", context, boxes=("panel",))
 
 
 @requires_api_key
@@ -93,20 +108,35 @@ async def chat_panel(request, replica_id):
 @require_GET
 async def history(request, replica_id, chat_id):
     """A page of history: `?offset=N` older events (prepended above), or the latest page
-    (offset 0) to replace the whole transcript after a gap in the live stream."""
+    (offset 0) to replace the whole transcript after a gap in the live stream. If it can't
+    be read, "load older" says so in its place; a failed reload keeps the transcript and says
+    it may be missing the latest events."""
     try:
         offset = max(0, int(request.GET.get("offset", "0")))
     except ValueError:
         offset = 0
     api = await async_api_for(request)
-    page = await api.read_replica_history(
-        str(replica_id), chat_id=chat_id, limit=HISTORY_PAGE, offset=offset
-    )
-    context = _history_context(request, page, chat_id, offset)
-    context.update(
-        replica_id=replica_id, transcript_id=transcript_dom_id(chat_id), older_page=bool(offset)
-    )
+    context = {
+        "replica_id": replica_id,
+        "chat_id": chat_id,
+        "transcript_id": transcript_dom_id(chat_id),
+        "older_page": bool(offset),
+    }
     partial = "older" if offset else "transcript"
+    try:
+        page = await api.read_replica_history(
+            str(replica_id), chat_id=chat_id, limit=HISTORY_PAGE, offset=offset
+        )
+    except errors.ReplicaAPIError as exc:
+        context["history_problem"] = report(request, exc, "history")
+        if offset:
+            context.update(has_more=True, older_offset=offset, retry_offset=offset)
+            return render(request, "replicas/chat.html#older", context)
+        context["stale_oob"] = True
+        response = render(request, "replicas/chat.html#transcript-stale", context)
+        response["HX-Reswap"] = "none"
+        return response
+    context.update(_history_context(request, page, chat_id, offset))
     return render(request, f"replicas/chat.html#{partial}", context)
 
 
@@ -115,36 +145,53 @@ def _chat_url(replica_id, chat_id: str | None = None) -> str:
     return f"{url}?chat={chat_id}" if chat_id else url
 
 
-def _go(request, url: str):
-    """After a chat is made or deleted: HTMX swaps the page in place, plain POST redirects."""
-    if request.htmx:
-        return HttpResponseLocation(url, target="#main", select="#main", swap="outerHTML")
-    return redirect(url)
-
-
 @requires_api_key
 @require_POST
-def create_chat(request, replica_id):
+async def create_chat(request, replica_id):
+    rid = str(replica_id)
     provider = request.POST.get("provider", "")
     title = request.POST.get("title", "").strip()
     if provider not in PROVIDERS:
         messages.error(request, "Choose an agent for the new chat.")
-        return _go(request, _chat_url(replica_id))
+        return go(request, _chat_url(rid))
     body = {"provider": provider, **({"title": title} if title else {})}
+    api = await async_api_for(request)
     try:
-        chat = api_for(request).create_replica_chat(str(replica_id), body)
-    except errors.Conflict as exc:
-        messages.error(request, describe(exc).title + ".")
-        return _go(request, _chat_url(replica_id))
-    return _go(request, _chat_url(replica_id, chat.id))
+        chat = await api.create_replica_chat(rid, body)
+    except errors.ReplicaAPIError as exc:
+        problem = report(request, exc, "new chat")
+        lost = (
+            " It may have been created anyway: look for it among the chats."
+            if answer_lost(exc)
+            else ""
+        )
+        messages.error(request, f"The chat was not created. {problem.text}{lost}")
+        return go(request, _chat_url(rid))
+    return go(request, _chat_url(rid, chat.id))
 
 
 @requires_api_key
 @require_POST
-def delete_chat(request, replica_id, chat_id):
-    api_for(request).delete_replica_chat(str(replica_id), chat_id)
-    messages.success(request, "The chat was deleted.")
-    return _go(request, _chat_url(replica_id))
+async def delete_chat(request, replica_id, chat_id):
+    rid = str(replica_id)
+    api = await async_api_for(request)
+
+    async def gone() -> bool:
+        return all(c.id != chat_id for c in (await api.list_replica_chats(rid)).chats)
+
+    outcome = await settle(
+        request,
+        lambda: api.delete_replica_chat(rid, chat_id),
+        gone,
+        done="The chat was deleted.",
+        what="the chat was deleted",
+        operation="delete chat",
+    )
+    if outcome.done:
+        messages.success(request, outcome.note)
+        return go(request, _chat_url(rid))
+    messages.error(request, f"The chat was not deleted. {outcome.text}")
+    return go(request, _chat_url(rid, chat_id))
 
 
 class ComposerError(Exception):
@@ -161,14 +208,14 @@ def _images(request) -> list[dict]:
         raise ComposerError(" ".join(exc.messages)) from None
 
 
-def _message_body(request, provider: str | None, user) -> dict:
+def _message_body(request, chat_id: str, provider: str | None, user) -> dict:
     post = request.POST
     text = post.get("message", "").strip()
     if not text:
         raise ComposerError("Write a message first.")
     body: dict = {"message": text}
-    if post.get("chat_id"):
-        body["chat_id"] = post["chat_id"]
+    if chat_id:
+        body["chat_id"] = chat_id
     if provider:
         body["coding_agent"] = provider
     for flag in ("plan_mode", "fast_mode"):
@@ -194,28 +241,56 @@ def _message_body(request, provider: str | None, user) -> dict:
     return body
 
 
+def _target(data, provider: str | None) -> tuple[str, str | None]:
+    """The chat the message goes to (the picker, else the open chat) and its agent."""
+    open_chat = data.get("chat_id", "")
+    target_chat = data.get("target_chat") or open_chat
+    if target_chat != open_chat:
+        provider = data.get(f"provider_{target_chat}") or None
+    return target_chat, provider if provider in PROVIDERS else None
+
+
 @requires_api_key
 @require_POST
 async def send_message(request, replica_id):
     """Send (or queue) a message. HTMX: answers with a fresh composer and the outcome; on
     failure, the composer (or, without JS, the whole page) keeps everything typed and says
-    what went wrong."""
+    what went wrong. When the answer is lost, the chat is read again: a message that arrived
+    is reported as sent (or queued), not as failed."""
     rid = str(replica_id)
     data = request.POST
-    provider = data.get("provider") or None
-    if provider not in PROVIDERS:
-        provider = None
     chat_id = data.get("chat_id", "")
+    target_chat, provider = _target(data, data.get("provider") or None)
     try:
-        body = _message_body(request, provider, await request.auser())
-        api = await async_api_for(request)
-        result = await api.send_replica_message(rid, body)
+        body = _message_body(request, target_chat, provider, await request.auser())
     except ComposerError as exc:
-        return await _composer_reply(request, rid, chat_id, provider, data, error=str(exc))
+        return await _composer_reply(request, rid, chat_id, data, error=str(exc))
+    api = await async_api_for(request)
+    try:
+        result = await api.send_replica_message(rid, body)
     except errors.ReplicaAPIError as exc:
-        problem = describe(exc)
-        error = f"{problem.title}. {problem.message} {problem.hint}"
-        return await _composer_reply(request, rid, chat_id, provider, data, error=error)
+        problem = report(request, exc, "send")
+        found = None
+        if answer_lost(exc) and target_chat:
+            try:
+                found = await find_sent_message(api, rid, target_chat, body["message"])
+            except errors.ReplicaAPIError as again:
+                report(request, again, "send (re-read after a lost answer)")
+                error = (
+                    "The portal can't tell whether your message arrived: the answer was lost "
+                    "and the chat can't be read now. Your text is kept below; look at the "
+                    "chat before sending it again."
+                )
+                return await _composer_reply(request, rid, chat_id, data, error=error)
+        if found is None:
+            error = f"{problem.text} Your message was not sent; your text is kept below."
+            return await _composer_reply(request, rid, chat_id, data, error=error)
+        status, position = found
+        outcome = f"Queued (position {position})." if status == "queued" else "Sent."
+        return await _composer_reply(
+            request, rid, chat_id, None, outcome=outcome, outcome_status=status,
+            sent_to=target_chat,
+        )  # fmt: skip
     status = result.status.value
     if status == "queued":
         outcome = f"Queued (position {result.position})." if result.position else "Queued."
@@ -224,32 +299,41 @@ async def send_message(request, replica_id):
     else:
         outcome = "Sent."
     return await _composer_reply(
-        request,
-        rid,
-        result.chat_id or chat_id,
-        provider,
-        None,
-        outcome=outcome,
-        outcome_status=status,
-    )
+        request, rid, chat_id, None, outcome=outcome, outcome_status=status,
+        sent_to=result.chat_id or target_chat,
+    )  # fmt: skip
 
 
 class _ComposerChat:
     """Enough of a chat for the composer partial, rebuilt from the submitted form."""
 
-    def __init__(self, chat_id: str, provider: str | None) -> None:
+    def __init__(self, chat_id: str, provider: str | None, title: str = "") -> None:
         self.id = chat_id
-        self.provider = models.Provider(provider) if provider else None
+        self.title = title
+        self.provider = models.Provider(provider) if provider in PROVIDERS else None
 
 
-async def _composer_reply(request, rid: str, chat_id: str, provider, data, **extra):
+def _posted_chats(data) -> list[_ComposerChat]:
+    """The picker's chats, as the form carried them (provider_<id> fields)."""
+    return [
+        _ComposerChat(key.removeprefix("provider_"), value, data.get(f"title_{key[9:]}", ""))
+        for key, value in data.items()
+        if key.startswith("provider_") and value in PROVIDERS
+    ]
+
+
+async def _composer_reply(request, rid: str, chat_id: str, data, **extra):
+    posted = request.POST
     if not request.htmx:
         if extra.get("error"):
             return await _chat_page(request, rid, chat_id, data, **extra)
         messages.success(request, extra.get("outcome", "Sent."))
         return redirect(_chat_url(rid, chat_id or None))
+    provider = posted.get("provider") or None
     chat = _ComposerChat(chat_id, provider)
-    context = composer_context(chat if chat.provider else None, data, **extra)
+    chats = [c for c in _posted_chats(posted) if c.provider is not None]
+    context = composer_context(chat if chat.provider else None, data, chats, **extra)
     context["composer"]["chat_id"] = chat_id
     context["replica"] = {"id": rid}
+    context["status"] = posted.get("status", "active")
     return render(request, "replicas/chat.html#composer", context)

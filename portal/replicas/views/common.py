@@ -1,11 +1,15 @@
-"""Shared by every replica page: load the replica and whatever a panel needs, concurrently.
+"""Shared by every replica page: load the replica and whatever a panel needs, concurrently,
+and keep each failure in the box it belongs to.
 
-    page = await load_replica_page(request, replica_id, chats=lambda api: api.list_replica_chats(rid))
+    page = await load_replica_page(request, rid, hooks=lambda api: api.get_replica_hooks(rid))
+    page.data["hooks"]       # what a fetch returned
+    page.unavailable["hooks"]  # it failed with a conflict (sleeping / in error): the panel words it
+    page.failed["hooks"]     # it failed otherwise: a Problem, shown in the panel's box
 
-Each panel view is async: `getReplica` (for the header) and the panel's own calls run at the
-same time with one `AsyncReplicaAPI`, instead of one after another. A call that fails with an
-engine-proxy conflict (sleeping/error workspace) doesn't fail the page: the panel gets the
-error and shows what can still be done; other errors go to the error middleware.
+Each fetch has a name, and the name is the box that shows it. `getReplica` is the header's
+fetch ("replica"): only its 404 fails the whole page (the "deleted" page) and a rejected key
+goes to the key page; any other failure leaves the header's box saying so (it polls itself
+back) while the panel stays usable.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import Http404
+from django.core.cache import cache
+from django.urls import reverse
 
 from portal.accounts.acting import async_api_for
-from portal.lib.api_errors import describe
+from portal.lib.api_errors import Problem, describe, report
+from portal.lib.pages import NotFoundPage
 from portal.replica_api import AsyncReplicaAPI, errors, models
 
 Fetch = Callable[[AsyncReplicaAPI], Awaitable[Any]]
@@ -31,41 +37,118 @@ PANELS = (
     ("diffs", "Diffs", "replicas:diffs"),
     ("hooks", "Hooks", "replicas:hooks"),
 )
-# Statuses in which the page polls the header until something changes.
-TRANSIENT_STATUSES = frozenset({"preparing"})
+HEADER = "replica"  # the header's fetch, and the key of its failure
+UNKNOWN = "unknown"  # the status shown while the header's fetch fails
+# How often the header polls itself (seconds), by status: quickly while something is about
+# to change by itself, quietly otherwise. `error` is terminal: no poll. (The spec says a
+# getReplica wakes a sleeping workspace, the guide says it only reads: so sleeping and
+# archived replicas are asked rarely.)
+POLL_EVERY = {"preparing": 2, "active": 15, "sleeping": 60, "archived": 60, UNKNOWN: 5}
+POLL_WAKING = 2
+LIVE_STATUSES = frozenset({"active", "preparing"})
+LAST_CHAT_TTL = 30 * 24 * 60 * 60
+
+
+def status_of(replica: Any) -> str:
+    return str(getattr(replica.status, "value", replica.status))
+
+
+def deleted_page() -> NotFoundPage:
+    return NotFoundPage(
+        "This replica was deleted",
+        "There is no replica at this address any more: it was deleted, or the link is wrong.",
+        back_url=reverse("replicas:list"),
+        back_label="Back to the replicas list",
+    )
 
 
 @dataclass
 class ReplicaPage:
     api: AsyncReplicaAPI
-    replica: models.ReplicaDetails
+    request: Any
+    replica_id: str
+    replica: models.ReplicaDetails | None = None
     data: dict[str, Any] = field(default_factory=dict)
-    # Calls that failed with a conflict (sleeping / in error): name -> error.
+    # Fetches that failed with a conflict (sleeping / in error): name -> error.
     unavailable: dict[str, errors.ReplicaAPIError] = field(default_factory=dict)
+    # Fetches that failed otherwise: name -> what to say in that box.
+    failed: dict[str, Problem] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
-        return status_of(self.replica)
+        return status_of(self.replica) if self.replica is not None else UNKNOWN
 
-    @property
-    def is_live(self) -> bool:
-        """Whether the engine answers (chat, history, canvas ... calls can succeed)."""
-        return self.status == "active"
+    def keep(self, name: str, result: Any) -> None:
+        """File one fetch's result under its name: data, unavailable or failed."""
+        if isinstance(result, errors.Unauthorized):
+            raise result  # the accounts middleware: "replace your key"
+        if isinstance(result, errors.Conflict):
+            self.unavailable[name] = result
+        elif isinstance(result, errors.ReplicaAPIError):
+            self.failed[name] = report(self.request, result, name)
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            self.data[name] = result
 
-    def problem(self):
-        """How to word the first call that failed with a conflict, or None."""
+    async def fetch(self, **fetches: Fetch) -> None:
+        """Run more named fetches concurrently (a second round trip)."""
+        names = list(fetches)
+        results = await asyncio.gather(
+            *(fetches[n](self.api) for n in names), return_exceptions=True
+        )
+        for name, result in zip(names, results, strict=True):
+            self.keep(name, result)
+
+    def unavailable_problem(self) -> Problem | None:
+        """How to word the first fetch that failed with a conflict (sleeping, in error)."""
         return next((describe(e) for e in self.unavailable.values()), None)
 
+    def problem(self, *names: str) -> Problem | None:
+        """The first failure among `names` (a box's fetches), or None."""
+        return next((self.failed[n] for n in names if n in self.failed), None)
+
+    def header(self) -> dict[str, Any]:
+        """The header box's context (with its failure, if getReplica failed)."""
+        if self.replica is not None:
+            context = header_context(self.replica)
+        else:
+            context = unknown_header_context(self.replica_id)
+        context["failed"] = self.failed
+        return context
+
     def context(self, panel: str) -> dict[str, Any]:
-        return {**header_context(self.replica), "panel": panel, "panels": PANELS,
+        context = self.header()
+        url = self.request.get_full_path()
+        return {**context, "panel": panel, "tabs": tabs(self.replica_id, panel), "panel_url": url,
                 "unavailable": self.unavailable, **self.data}  # fmt: skip
 
 
-LIVE_STATUSES = frozenset({"active", "preparing"})
+CHAT_SCOPED = frozenset({"chat", "queue"})
 
 
-def status_of(replica: Any) -> str:
-    return str(getattr(replica.status, "value", replica.status))
+def tabs(replica_id: str, panel: str, chat_id: str | None = None) -> list[dict[str, Any]]:
+    """The panel tabs; the chat and queue tabs carry the open chat."""
+    out = []
+    for slug, label, url_name in PANELS:
+        url = reverse(url_name, args=[replica_id])
+        if chat_id and slug in CHAT_SCOPED:
+            url += f"?chat={chat_id}"
+        out.append({"slug": slug, "label": label, "url": url, "active": slug == panel})
+    return out
+
+
+def unknown_header_context(replica_id: str) -> dict[str, Any]:
+    """The header while getReplica fails: what is known without it."""
+    return {
+        "replica": {"id": replica_id, "name": "This replica"},
+        "status": UNKNOWN,
+        "live": False,
+        "repositories": [],
+        "extras": {},
+        "poll_every": POLL_EVERY[UNKNOWN],
+        "error_message": None,
+    }
 
 
 def header_context(replica: models.ReplicaDetails) -> dict[str, Any]:
@@ -107,7 +190,7 @@ def header_context(replica: models.ReplicaDetails) -> dict[str, Any]:
             for k, v in (getattr(replica, "model_extra", None) or {}).items()
             if k in ("model", "size", "environment_id") and isinstance(v, str) and v
         },
-        "transient": status in TRANSIENT_STATUSES or bool(replica.waking),
+        "poll_every": POLL_WAKING if replica.waking else POLL_EVERY.get(status, 0),
         "error_message": getattr(replica, "error", None) or getattr(replica, "error_message", None),
     }
 
@@ -120,49 +203,66 @@ def pick_chat(chats: list[models.ReplicaChat], wanted: str | None) -> models.Rep
     return max(chats, key=lambda c: c.updated_at) if chats else None
 
 
+def _last_chat_key(user_pk, replica_id: str) -> str:
+    return f"replicas:last-chat:{user_pk}:{replica_id}"
+
+
 async def load_chat_page(
-    request, replica_id: str, wanted_chat: str | None, panel: str
+    request, replica_id: str, wanted_chat: str | None, panel: str, *, chat_fetch=None
 ) -> tuple[ReplicaPage, dict[str, Any], models.ReplicaChat | None]:
-    """A chat-scoped panel (chat, queue): the replica and its chats, concurrently; the
-    chat to show; and the context with `chats` and `chat` set."""
-    page = await load_replica_page(
-        request, replica_id, chats=lambda api: api.list_replica_chats(replica_id)
-    )
-    chats = page.data["chats"].chats if "chats" in page.data else []
-    chat = pick_chat(chats, wanted_chat)
+    """A chat-scoped panel (chat, queue): the replica with its chats, the chat to show and
+    `chat_fetch(api, chat_id)` (its history, its queue), in one round trip when the chat is
+    known: named in the URL, or the one this user last had open here (remembered in the
+    cache, and checked against the replica's chats as they arrive). Its result lands in
+    `page.data["chat_data"]` (or `page.failed`/`page.unavailable` under that name)."""
+    user = await request.auser()
+    last_key = _last_chat_key(user.pk, replica_id)
+    guess = wanted_chat or await cache.aget(last_key)
+    fetches = {}
+    if guess and chat_fetch is not None:
+        fetches["chat_data"] = lambda api: chat_fetch(api, guess)
+    page = await load_replica_page(request, replica_id, **fetches)
+    chats = page.replica.chats if page.replica is not None else None
+    if chats is None:
+        # The header failed (or the API left the chats out): ask for them on their own.
+        await page.fetch(chats=lambda api: api.list_replica_chats(replica_id))
+        listing = page.data.pop("chats", None)
+        chats = listing.chats if listing is not None else []
+    chat = pick_chat(chats, wanted_chat or guess)
+    if chat is not None and chat.id != guess and chat_fetch is not None:
+        # A wrong guess (or none): what was fetched is another chat's; fetch this one's.
+        for box in (page.data, page.failed, page.unavailable):
+            box.pop("chat_data", None)
+        await page.fetch(chat_data=lambda api: chat_fetch(api, chat.id))
+    if chat is not None and chat.id != guess:
+        await cache.aset(last_key, chat.id, LAST_CHAT_TTL)
     context = page.context(panel)
-    context.update(chats=chats, chat=chat)
+    context.update(chats=chats, chat=chat, tabs=tabs(replica_id, panel, chat.id if chat else None))
     return page, context, chat
-
-
-async def _guard(name: str, fetch: Fetch, api: AsyncReplicaAPI) -> tuple[str, Any]:
-    try:
-        return name, await fetch(api)
-    except errors.Conflict as exc:
-        return name, exc
 
 
 async def load_replica_page(
     request, replica_id: str, *, include: str | None = None, **fetches: Fetch
 ) -> ReplicaPage:
-    """getReplica plus each named fetch, concurrently. 404 for an unknown replica."""
+    """getReplica plus each named fetch, concurrently. A deleted replica raises the
+    "deleted" page; every other failure is kept under its fetch's name."""
     api = await async_api_for(request)
-    tasks = [api.get_replica(replica_id, include=include)] + [
-        _guard(name, fetch, api) for name, fetch in fetches.items()
-    ]
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    head, rest = results[0], results[1:]
+    page = ReplicaPage(api=api, request=request, replica_id=replica_id)
+    names = list(fetches)
+    results = await asyncio.gather(
+        api.get_replica(replica_id, include=include),
+        *(fetches[n](api) for n in names),
+        return_exceptions=True,
+    )
+    head = results[0]
     if isinstance(head, errors.NotFound):
-        raise Http404("No such replica.")
-    if isinstance(head, BaseException):
+        raise deleted_page()
+    if isinstance(head, errors.ReplicaAPIError):
+        page.keep(HEADER, head)
+    elif isinstance(head, BaseException):
         raise head
-    page = ReplicaPage(api=api, replica=head.replica)
-    for result in rest:
-        if isinstance(result, BaseException):
-            raise result
-        name, value = result
-        if isinstance(value, errors.ReplicaAPIError):
-            page.unavailable[name] = value
-        else:
-            page.data[name] = value
+    else:
+        page.replica = head.replica
+    for name, result in zip(names, results[1:], strict=True):
+        page.keep(name, result)
     return page

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from datetime import timedelta
 
@@ -29,13 +28,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from portal.accounts.acting import async_api_for, requires_api_key
-from portal.lib.api_errors import Problem, describe
+from portal.lib.api_errors import Problem, report
+from portal.lib.htmx import render_box
 from portal.replica_api import errors
 
 from .. import choices
 from ..forms import TOKEN_RE, CreateReplicaForm, Image, environment_choices, new_token
-
-log = logging.getLogger("portal.replicas")
+from ..outcomes import answer_lost
 
 TEMPLATE = "replicas/create.html"
 PENDING = "pending"
@@ -60,11 +59,19 @@ async def _environments(api) -> list[tuple[str, str]]:
     return environment_choices(envs.environments, repos.repositories, sets.repository_sets)
 
 
-def _render(request, form: CreateReplicaForm, problem: Problem | None = None):
-    context = {"form": form, "problem": problem}
-    if request.htmx and request.htmx.target == "create-form":
-        return render(request, f"{TEMPLATE}#create-form", context)
-    return render(request, TEMPLATE, context)
+def _render(request, form: CreateReplicaForm, problem=None, environments_problem=None):
+    context = {"form": form, "problem": problem, "environments_problem": environments_problem}
+    return render_box(request, TEMPLATE, context, boxes=("create-form", "environment-field"))
+
+
+async def _environments_or_problem(request, api, chosen: str = ""):
+    """The environment choices; if they can't be loaded, the one already chosen (the API
+    checks it on create) and why the list is missing, for the field's own box."""
+    try:
+        return await _environments(api), None
+    except errors.ReplicaAPIError as exc:
+        problem = report(request, exc, "environments")
+        return ([(chosen, "The environment you chose")] if chosen else []), problem
 
 
 def _go_to(request, replica_id: str):
@@ -106,9 +113,9 @@ async def _just_created(api, name: str) -> str | None:
 async def create_replica(request):
     api = await async_api_for(request)
     if request.method == "GET":
-        environments = await _environments(api)  # an API error: the friendly error page
+        environments, env_problem = await _environments_or_problem(request, api)
         form = CreateReplicaForm(initial={"token": new_token()}, environments=environments)
-        return _render(request, form)
+        return _render(request, form, environments_problem=env_problem)
 
     user = await request.auser()
     raw_token = request.POST.get("token", "")
@@ -116,13 +123,9 @@ async def create_replica(request):
     kept: list[Image] = await cache.aget(_images_key(user.pk, token)) or []
 
     problem = None
-    try:
-        environments = await _environments(api)
-    except errors.ReplicaAPIError as exc:
-        # Keep the form: offer just the environment that was chosen, and say what failed.
-        problem = describe(exc)
-        chosen = request.POST.get("environment", "")
-        environments = [(chosen, "The environment you chose")] if chosen else []
+    environments, env_problem = await _environments_or_problem(
+        request, api, request.POST.get("environment", "")
+    )
 
     if request.POST.get("refresh_agent"):
         # Without JavaScript: "Update the choices" after picking another agent.
@@ -132,7 +135,7 @@ async def create_replica(request):
                      "keep_open_on_pr_merge", "keep_open_on_pr_close"):  # fmt: skip
             initial[flag] = flag in request.POST
         form = CreateReplicaForm(initial=initial, environments=environments, kept_images=kept)
-        return _render(request, form, problem)
+        return _render(request, form, problem, env_problem)
 
     form = CreateReplicaForm(
         request.POST, request.FILES, environments=environments, kept_images=kept
@@ -156,15 +159,11 @@ async def create_replica(request):
             except ValidationError as exc:
                 problem = Problem("The replica was not created", " ".join(exc.messages), "", 400)
             except errors.ReplicaAPIError as exc:
-                log.info("create replica failed: %s", exc)
-                problem = describe(exc)
+                problem = report(request, exc, "create replica")
                 # The answer was lost, not necessarily the create: look before retrying.
-                found = (
-                    await _just_created(api, form.cleaned_data["name"])
-                    if isinstance(exc, errors.Unreachable)
-                    else None
-                )
-                if isinstance(exc, errors.Unreachable) and found is None:
+                lost = answer_lost(exc)
+                found = await _just_created(api, form.cleaned_data["name"]) if lost else None
+                if lost and found is None:
                     problem = Problem(
                         problem.title,
                         problem.message,
@@ -189,7 +188,7 @@ async def create_replica(request):
     if images:
         await cache.aset(_images_key(user.pk, token), images, IMAGES_TTL)
     form.offer_again(images, token=token)
-    return _render(request, form, problem)
+    return _render(request, form, problem, env_problem)
 
 
 @requires_api_key

@@ -12,12 +12,11 @@ Parsing and highlighting are CPU work, so they run in a worker thread, off the e
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.acting import requires_api_key
+from portal.lib.htmx import render_box
 from portal.replicas.rendering.diffs import render_diff, repository_diffs
 
 from .common import load_replica_page
@@ -42,13 +41,12 @@ def _diffs(replica, view: str) -> dict:
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-Target")
 @requires_api_key
 async def diffs_panel(request, replica_id):
     view = "split" if request.GET.get("view") == "split" else "unified"
     page = await load_replica_page(request, str(replica_id), include="diffs")
     context = page.context("diffs")
-    context.update(await sync_to_async(_diffs, thread_sensitive=False)(page.replica, view))
-    context.update(view=view, views=VIEWS, panel_url=reverse("replicas:diffs", args=[replica_id]))
-    partial = bool(request.htmx) and request.htmx.target == PARTIAL
-    return render(request, f"{TEMPLATE}#{PARTIAL}" if partial else TEMPLATE, context)
+    if page.replica is not None:
+        context.update(await sync_to_async(_diffs, thread_sensitive=False)(page.replica, view))
+    context.update(view=view, views=VIEWS, toggle_url=reverse("replicas:diffs", args=[replica_id]))
+    return render_box(request, TEMPLATE, context, boxes=("panel", PARTIAL))

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal.accounts.acting import requires_api_key
+from portal.lib.htmx import render_box
 
 from .common import load_replica_page
 
@@ -68,4 +68,4 @@ async def hooks_panel(request, replica_id):
         warm_runs=[_run(e) for e in hooks.warm_hooks.logs] if hooks else [],
         start_runs=[_run(e) for e in hooks.start_hooks.logs] if hooks else [],
     )
-    return render(request, "replicas/hooks.html", context)
+    return render_box(request, "replicas/hooks.html", context)

@@ -15,10 +15,11 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.acting import acting_kind, api_for, requires_api_key, usable_key
 from portal.accounts.models import KeyKind
+from portal.lib.api_errors import report
+from portal.lib.htmx import render_box
 from portal.replica_api import errors
 
 from .. import choices
@@ -71,10 +72,15 @@ def _row(replica) -> dict:
     }
 
 
-def _list_context(request) -> dict:
+def _form(request) -> ReplicaFilterForm:
     mine_available = acting_kind(request) == KeyKind.PERSONAL
     form = ReplicaFilterForm(request.GET, mine_available=mine_available)
     form.is_valid()  # invalid values are reported and left out; valid ones still apply
+    return form
+
+
+def _list_context(request) -> dict:
+    form = _form(request)
     filters = form.cleaned_data
     page = _positive_int(request.GET.get("page"), 1)
     limit = _positive_int(request.GET.get("limit"), PAGE_SIZE, MAX_PAGE_SIZE)
@@ -108,18 +114,39 @@ def _list_context(request) -> dict:
     }
 
 
+def _failed_context(request, exc: errors.ReplicaAPIError) -> dict:
+    """The page without results: the box says why, and keeps polling until it recovers."""
+    return {
+        "form": _form(request),
+        "rows": [],
+        "result": None,
+        "list_problem": report(request, exc, "replica list"),
+        "poll_every": POLL_FAST,
+    }
+
+
 @requires_api_key
 @require_GET
-@vary_on_headers("HX-Request")
 def replica_list(request):
-    context = _list_context(request)
-    if request.htmx and request.htmx.target == "replica-results":
-        return render(request, f"{TEMPLATE}#replica-results", context)
-    return render(request, TEMPLATE, context)
+    try:
+        context = _list_context(request)
+    except errors.ReplicaAPIError as exc:
+        context = _failed_context(request, exc)
+    return render_box(request, TEMPLATE, context, boxes=("replica-results",))
 
 
 @requires_api_key
 @require_GET
 def list_results(request):
-    """The results partial on its own: what the list page polls."""
-    return render(request, f"{TEMPLATE}#replica-results", _list_context(request))
+    """The results partial on its own: what the list page polls. A failed poll keeps the
+    table as it was and shows why above it; the next successful poll clears that."""
+    try:
+        context = _list_context(request)
+    except errors.ReplicaAPIError as exc:
+        problem = report(request, exc, "replica list poll")
+        response = render(
+            request, f"{TEMPLATE}#list-problem", {"list_problem": problem, "oob": True}
+        )
+        response["HX-Reswap"] = "none"
+        return response
+    return render(request, f"{TEMPLATE}#replica-results", context)

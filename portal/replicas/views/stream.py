@@ -12,6 +12,8 @@ SSE events sent to the browser:
 - `reload`: the viewer missed events (too slow, or the portal lost its buffer): refetch the
   transcript from history;
 - `status`: a small fragment for the "live / reconnecting…" indicator;
+- `header`: the replica's status, PRs, diffs or activity changed: the page re-gets its header;
+- `chat-state`: a chat started or ended a turn: an out-of-band "working" dot for its tab;
 - `close`: the upstream ended for good (workspace asleep, deleted...): the page stops.
 
 The user's key is loaded and access checked (getReplica with the viewer's own key) before the
@@ -25,6 +27,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.db import connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
@@ -57,6 +60,18 @@ QUEUE_EVENTS = frozenset(
         "chat.deleted",
     }
 )
+# Upstream events after which the header (status, PRs, diff counts, activity) is re-got.
+HEADER_EVENTS = frozenset(
+    {
+        "engine.ready",
+        "engine.status.changed",
+        "repo.status.changed",
+        "chat.turn.started",
+        "chat.turn.completed",
+        "chat.interrupted",
+        "error",
+    }
+)
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -77,6 +92,13 @@ def status_fragment(state: str, text: str) -> str:
     )
 
 
+def chat_dot(chat_id: str, busy: bool) -> str:
+    """The out-of-band "working" dot of a chat's tab (replicas/includes/chat_dot.html)."""
+    return render_to_string(
+        "replicas/includes/chat_dot.html", {"chat_id": chat_id, "busy": busy, "oob": True}
+    )
+
+
 def frames(item, show: bool = True, nudge: bool = True) -> str:
     """What one hub item becomes on the wire. With `show` False (another chat's event, or
     this chat's while the viewer is out of step), a rendered event's fragments are left out
@@ -90,6 +112,10 @@ def frames(item, show: bool = True, nudge: bool = True) -> str:
             out = f"id: {item.id}\n\n"  # no data: only moves the browser's Last-Event-ID
         if nudge and item.type in QUEUE_EVENTS and item.chat_id:
             out += sse("queue", item.chat_id)
+        if item.chat_id and (item.type == TURN_START or item.type in TURN_END):
+            out += sse("chat-state", chat_dot(item.chat_id, item.type == TURN_START))
+        if item.type in HEADER_EVENTS:
+            out += sse("header", item.type)
         return out
     if isinstance(item, Reconnecting):
         return sse("message", status_fragment("reconnecting", "reconnecting…"))
