@@ -285,7 +285,10 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "portal.lib.logging.RedactSecretsFilter"}},
+    "filters": {
+        "redact_secrets": {"()": "portal.lib.logging.RedactSecretsFilter"},
+        "permission_denied_one_line": {"()": "portal.lib.logging.PermissionDeniedOneLineFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
@@ -301,5 +304,7 @@ LOGGING = {
         # httpx logs every request line at INFO; the URL never carries a key, but keep it quiet.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # A 403 is a refusal working as meant: one line, no traceback.
+        "django.request": {"filters": ["permission_denied_one_line"]},
     },
 }

@@ -1,12 +1,14 @@
-"""API keys and Authorization headers never reach a log record."""
+"""API keys and Authorization headers never reach a log record; a 403 logs one line."""
 
 from __future__ import annotations
 
 import logging
 
 import pytest
+from django.urls import reverse
 
 from portal.lib.logging import RedactSecretsFilter, redact
+from tests.accounts.personas import *  # noqa: F403
 
 KEY = "rk_personal_demo_ada_0123456789"
 
@@ -42,3 +44,31 @@ def test_filter_redacts_args_and_tracebacks(caplog):
 
 def test_plain_messages_untouched():
     assert redact("replica r-123 became active") == "replica r-123 became active"
+
+
+def _request_records(caplog):
+    return [record for record in caplog.records if record.name == "django.request"]
+
+
+def test_a_403_logs_one_line_without_a_traceback(as_member, caplog):
+    caplog.set_level(logging.WARNING, logger="django.request")
+    assert as_member.get(reverse("accounts:team")).status_code == 403
+    [record] = _request_records(caplog)
+    assert record.exc_info is None and not record.exc_text
+    assert record.getMessage() == (
+        "Forbidden (Permission denied): /team/ (This page is for org admins.)"
+    )
+    assert "Traceback" not in caplog.text
+    assert "\n" not in logging.Formatter().format(record)
+
+
+def test_other_request_errors_keep_their_traceback(caplog):
+    caplog.set_level(logging.WARNING, logger="django.request")
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        logging.getLogger("django.request").error("Internal Server Error: %s", "/x", exc_info=exc)
+    [record] = _request_records(caplog)
+    # The console handler's redaction filter may have rendered it into exc_text already.
+    assert record.exc_info or record.exc_text
+    assert "Traceback" in caplog.text

@@ -1,14 +1,16 @@
-"""A logging filter that keeps credentials out of every log record.
+"""Logging filters: one keeps credentials out of every log record, one keeps a 403 to a line.
 
-The service module never logs a key on purpose; this is the net under it, for a key that
-reaches a log through an exception message, a repr of request headers, or a third-party
-library. It rewrites the record's message (after %-formatting) and drops the args.
+The service module never logs a key on purpose; RedactSecretsFilter is the net under it, for
+a key that reaches a log through an exception message, a repr of request headers, or a
+third-party library. It rewrites the record's message (after %-formatting) and drops the args.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+
+from django.core.exceptions import PermissionDenied
 
 REDACTED = "[redacted]"
 
@@ -44,4 +46,22 @@ class RedactSecretsFilter(logging.Filter):
             formatted = logging.Formatter().formatException(record.exc_info)
             record.exc_text = redact(formatted)
             record.exc_info = None
+        return True
+
+
+class PermissionDeniedOneLineFilter(logging.Filter):
+    """On `django.request`: a 403 (PermissionDenied) logs as one line, with the refusal's
+    reason and without Django's traceback. A refusal is the portal working as meant, not an
+    error; every other record keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, PermissionDenied):
+            reason = str(exc)
+            if reason and isinstance(record.args, tuple):
+                # Escaped like Django escapes the path: one line, whatever the reason holds.
+                record.msg = f"{record.msg} (%s)"
+                record.args = (*record.args, reason.encode("unicode_escape").decode())
+            record.exc_info = None
+            record.exc_text = None
         return True
