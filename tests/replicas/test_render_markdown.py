@@ -4,9 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from portal.replicas.rendering import markdown
 from portal.replicas.rendering.highlight import highlight_lines, lexer_for, stylesheet
 from portal.replicas.rendering.markdown import (
+    MarkdownStream,
     complete_streaming_markdown,
+    finished_blocks_end,
     highlight_code,
     is_safe_image,
     is_safe_link,
@@ -289,6 +292,50 @@ def test_streaming_render_shows_no_raw_markers():
         "<strong>Done</strong></li>\n</ul>\n"
     )
     assert render_streaming_markdown(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "finished"),
+    [
+        ("Para one.\n\nPara two", "Para one.\n\n"),
+        ("Para one.\n\nPara two.\n\nThree", "Para one.\n\nPara two.\n\n"),
+        ("- a\n\n- b\n\nAfter", "- a\n\n- b\n\n"),  # a loose list stays whole
+        ("1. a\n\n   more of a\n", ""),  # an indented continuation
+        ("```\nx\n\ny\n```\n\nText", "```\nx\n\ny\n```\n\n"),  # blank lines in a fence
+        ("```\nx\n\ny", ""),  # a fence still open
+        ("Para\n\nNext line still growing", "Para\n\n"),
+        ("Para\n\nNext", "Para\n\n"),
+        ("Para\n\n", ""),  # the next block hasn't started
+    ],
+)
+def test_finished_blocks_end_only_where_later_text_cannot_change_them(text, finished):
+    assert text[: finished_blocks_end(text)] == finished
+
+
+@pytest.mark.parametrize("step", [1, 5, 40])
+def test_markdown_stream_renders_like_the_whole_text_and_parses_only_the_rest(step, monkeypatch):
+    text = (
+        "# Report\n\nSome **bold** text.\n\n- one\n\n- two\n  more\n\n1. a\n2. b\n\n"
+        "```py\nx = 1\n\ny = 2\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nThe end.\n"
+    ) * 3
+    parsed: list[int] = []
+    real = markdown.render_markdown
+    monkeypatch.setattr(
+        markdown, "render_markdown", lambda t, **kw: parsed.append(len(t)) or real(t, **kw)
+    )
+    stream = MarkdownStream()
+    for end in range(step, len(text) + step, step):
+        html = stream.render(text[:end])
+    assert html == real(text)
+    # each render parsed the unfinished rest only: never more than the largest block
+    # plus one delta, far less than the whole text
+    assert max(parsed) < 120 + step < len(text)
+
+
+def test_markdown_stream_starts_over_when_the_text_is_rewritten():
+    stream = MarkdownStream()
+    stream.render("First *draft*.\n\nSecond")
+    assert stream.render("Rewritten.\n\nAll of it") == render_markdown("Rewritten.\n\nAll of it")
 
 
 # --- XSS corpus ----------------------------------------------------------------------------

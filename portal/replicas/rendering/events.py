@@ -18,7 +18,8 @@ read becomes a small "Unrecognised event" line.
 DOM ids (all valid CSS `#selectors`; see `model.py` / `transcript.py`):
 - `chat-{chatId}-transcript`: the transcript container the panel renders (`transcript_dom_id`).
 - `msg-{prefix}-{n}` a bubble; `…-parts` its parts container; `…-p{i}` a part.
-- `…-p{i}-text`: the element streamed text is appended to (`Part.text_dom_id`).
+- `…-p{i}-text`: a streaming part's text element, replaced with the Markdown of the text so far
+  on every piece (`Part.text_dom_id`).
 - `tool-{prefix}-{hash(tool id)}`: a tool card (replaced when its result arrives).
 - `turn-{chatId}-{messageId}`: a turn's state line (`turn_dom_id`).
 - `chat-{chatId}-running`: a busy chat's running turn, as history had it (`running_turn_dom_id`).

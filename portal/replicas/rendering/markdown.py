@@ -412,3 +412,59 @@ def _close_line(line: str) -> str:
 def render_streaming_markdown(text: str | None) -> SafeString:
     """`render_markdown` for text still arriving (see `complete_streaming_markdown`)."""
     return render_markdown(complete_streaming_markdown(text or ""))
+
+
+_LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def finished_blocks_end(text: str, start: int = 0) -> int:
+    """Where the blocks of `text` (from `start`, a block boundary) that nothing later can change
+    end: just before the last line that starts a new top-level block after a blank line, outside
+    code fences, and isn't a list item or indented (those may continue a list above). `start`
+    when there is none yet."""
+    end = start
+    fence: str | None = None
+    after_blank = False
+    position = start
+    lines = text[start:].split("\n")
+    for index, line in enumerate(lines):
+        growing = index == len(lines) - 1  # "1" may yet become "1. item"
+        if fence:
+            match = _FENCE_CLOSE.match(line)
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+        elif not line.strip():
+            after_blank = True
+        else:
+            maybe_list = _LIST_ITEM.match(line) or (growing and line[0] in "-*+0123456789")
+            if after_blank and not line[0].isspace() and not maybe_list:
+                end = position
+            after_blank = False
+            match = _FENCE.match(line)
+            if match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
+                fence = match.group(1)
+        position += len(line) + 1
+    return end
+
+
+class MarkdownStream:
+    """Renders one text as it grows, delta after delta, without parsing it all each time.
+
+    Finished blocks (`finished_blocks_end`) are rendered once and kept; each call renders only
+    the rest, completed for display (`complete_streaming_markdown`). markdown-it costs about
+    5 ms per KB, so re-rendering a long answer on every delta would hold up the event loop.
+    If the text changes other than by growing (a cumulative update rewrote it), it starts over.
+    """
+
+    def __init__(self) -> None:
+        self._source = ""
+        self._html = ""
+
+    def render(self, text: str) -> SafeString:
+        if not text.startswith(self._source):
+            self._source, self._html = "", ""
+        done = finished_blocks_end(text, len(self._source))
+        if done > len(self._source):
+            self._html += render_markdown(text[len(self._source) : done])
+            self._source = text[:done]
+        return mark_safe(self._html + render_streaming_markdown(text[len(self._source) :]))

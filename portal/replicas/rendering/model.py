@@ -62,7 +62,7 @@ class Part:
 
     @property
     def text_dom_id(self) -> str:
-        """Where streamed text for this part is appended (`hx-swap-oob="beforeend:#…"`)."""
+        """The element holding this part's text while it streams (replaced on every piece)."""
         return f"{self.dom_id}-text"
 
 

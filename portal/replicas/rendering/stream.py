@@ -13,8 +13,9 @@ What the fragments do:
 - a new bubble, notice or turn line → `beforeend:#chat-{chatId}-transcript`
 - a new part in the open bubble → `beforeend:#msg-…-parts`
 - a streamed text piece → `outerHTML` of `#msg-…-p{i}-text`: the whole text so far rendered as
-  Markdown (`render_streaming_markdown`: an unfinished `**`, code span or link is closed or
-  held back), so raw Markdown syntax never stays on screen past the delta that completes it.
+  Markdown (`MarkdownStream`: finished blocks rendered once, the rest completed for display, an
+  unfinished `**`, code span or link closed or held back), so raw Markdown syntax never stays
+  on screen past the delta that completes it.
   A new streaming part (or a bubble holding one) is followed, in the same message, by the
   same fragment, so its first piece is never shown as raw text either.
 - a finished / updated part (streamed text rendered as Markdown for good, a tool card that got
@@ -30,6 +31,7 @@ Fragments for a chat whose transcript is not on a viewer's page are ignored by h
 from __future__ import annotations
 
 import secrets
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +49,7 @@ from .events import (
     render_turn_state,
     with_oob_attribute,
 )
-from .markdown import render_streaming_markdown
+from .markdown import MarkdownStream
 from .model import Part, SenderDirectory, TextPart, ThinkingPart, TurnState, transcript_dom_id
 from .transcript import Bubble, Change, Transcript
 from .util import as_dict, dom_id, get_str
@@ -94,6 +96,10 @@ class ChatStream:
         self.max_items = max_items
         self._nonce = "live" + secrets.token_hex(3)
         self._chats: dict[str, _ChatState] = {}
+        # One incremental Markdown renderer per streaming part, gone with the part.
+        self._markdown: weakref.WeakKeyDictionary[Part, MarkdownStream] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def set_senders(self, senders: Any, viewer_email: str | None = None) -> None:
         """New `senders` (e.g. after re-reading history); applies to every chat."""
@@ -141,14 +147,27 @@ class ChatStream:
         """The change's fragment, then the Markdown of every streaming text it put on the page
         (the template shows a streaming part's text as it came; this replaces it at once)."""
         if change.op == "append_text":
-            return [_streaming_text(change.part, chat_id)]  # type: ignore[arg-type]
+            return [self._streaming_text(change.part, chat_id)]  # type: ignore[arg-type]
         fragments = [self._fragment(chat_id, change)]
         if change.op == "append_item" and isinstance(change.item, Bubble):
             parts = change.item.parts
         else:
             parts = [change.part] if change.part is not None else []
-        fragments += [_streaming_text(p, chat_id) for p in parts if _is_streaming_text(p)]
+        fragments += [self._streaming_text(p, chat_id) for p in parts if _is_streaming_text(p)]
         return fragments
+
+    def _streaming_text(self, part: Part, chat_id: str | None) -> Fragment:
+        """A streaming part's text element, its text so far as Markdown (same id, so the next
+        piece replaces it again; `md` for the Markdown styles)."""
+        renderer = self._markdown.get(part)
+        if renderer is None:
+            renderer = self._markdown[part] = MarkdownStream()
+        html = format_html(
+            '<div class="part-stream md" id="{}">{}</div>',
+            part.text_dom_id,
+            renderer.render(getattr(part, "text", "")),
+        )
+        return Fragment(part.text_dom_id, "outerHTML", html, chat_id)
 
     def _fragment(self, chat_id: str, change: Change) -> Fragment:
         if change.op == "append_item":
@@ -190,14 +209,3 @@ class ChatStream:
 
 def _is_streaming_text(part: Part) -> bool:
     return isinstance(part, (TextPart, ThinkingPart)) and part.streaming
-
-
-def _streaming_text(part: Part, chat_id: str | None) -> Fragment:
-    """A streaming part's text element, its text so far as Markdown (same id, so the next
-    piece replaces it again; `md` for the Markdown styles)."""
-    html = format_html(
-        '<div class="part-stream md" id="{}">{}</div>',
-        part.text_dom_id,
-        render_streaming_markdown(getattr(part, "text", "")),
-    )
-    return Fragment(part.text_dom_id, "outerHTML", html, chat_id)

@@ -11,8 +11,9 @@ simply renders `transcript.items` at the end. Rules, in order, for assistant-sid
 4. Anything else is a new part: added to the current agent bubble when the previous item is
    one (consecutive agent events read as one message), else to a new bubble.
 
-Streaming parts are shown as plain text while they grow and re-rendered as Markdown when they
-are finalized: when any other part arrives, a notice or user message is added, or the turn ends.
+Streaming parts are marked `streaming` while they grow (the live stream renders their text so
+far as Markdown after every piece, see `stream.py`) and rendered for good when they are
+finalized: when any other part arrives, a notice or user message is added, or the turn ends.
 """
 
 from __future__ import annotations
