@@ -111,6 +111,31 @@ def _emulator_contract(request):
 
 
 @pytest.fixture
+def faults(emulator):
+    """Targeted emulator faults for one test, cleared after it:
+
+    faults("GET", r"/v1/replica/[^/]+/hooks$", 500)       # every matching call fails
+    faults("POST", r"/sleep$", "drop-after", times=1)     # the API acts, the answer is lost
+    """
+
+    def add(method: str, path: str, fault: int | str, times: int | None = None) -> None:
+        rule = {"method": method, "path": path, "fault": fault, "times": times}
+        response = httpx.post(f"{emulator.url}/_emulator/faults", json=rule, timeout=5)
+        response.raise_for_status()
+
+    yield add
+    httpx.delete(f"{emulator.url}/_emulator/faults", timeout=5)
+
+
+@pytest.fixture
+def agent_pace(emulator):
+    """Set the simulated agent's pace (seconds per step) for one test."""
+    before = emulator.control("config")["agent_step_s"]
+    yield lambda seconds: emulator.control("config", {"agent_step_s": seconds})
+    emulator.control("config", {"agent_step_s": before})
+
+
+@pytest.fixture
 def api_settings(emulator) -> Settings:
     return Settings(base_url=emulator.url, max_retries=2, backoff_base=0.01)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 from typing import Any
 
 from starlette.applications import Starlette
@@ -56,8 +57,12 @@ class EmulatorMiddleware:
             return
         if config.latency_ms:
             await asyncio.sleep(config.latency_ms / 1000)
-        if config.fault_rate and random.random() < config.fault_rate:
-            await self._fault(config, scope, receive, send)
+        rule = _take_rule(store, scope["method"], path)
+        fault = rule["fault"] if rule else None
+        if fault is None and config.fault_rate and random.random() < config.fault_rate:
+            fault = random.choice([*config.fault_statuses, "drop"])
+        if fault is not None and fault != "drop-after":
+            await self._fault(fault, scope, receive, send)
             return
         if not path.startswith(PUBLIC_PREFIXES):
             key = _bearer(scope)
@@ -67,12 +72,29 @@ class EmulatorMiddleware:
                 await error_response(401, "Unauthorized", detail)(scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = principal
+        if fault == "drop-after":
+            await self._drop_after(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
-    async def _fault(
-        self, config: EmulatorConfig, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        choice = random.choice([*config.fault_statuses, "drop"])
+    async def _drop_after(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request is served (the API acts), then its answer is lost on the way back."""
+
+        async def swallow(message) -> None:
+            return None
+
+        await self.app(scope, receive, swallow)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", b"100"), (b"x-emulator-fault", b"1")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
+        raise ConnectionAbortedError("emulator fault injection: answer lost after acting")
+
+    async def _fault(self, choice: int | str, scope: Scope, receive: Receive, send: Send) -> None:
         if choice == "drop":
             # Start a response and break off mid-body: the client sees the connection die.
             await send(
@@ -153,11 +175,58 @@ async def control_webhooks(request: Request) -> JSONResponse:
     return JSONResponse({"deliveries": request.app.state.store.deliveries})
 
 
+FAULTS = ("drop", "drop-after")
+
+
+def _take_rule(store: Store, method: str, path: str) -> dict | None:
+    """The first targeted fault rule matching this request (one use of it, if counted)."""
+    for rule in store.fault_rules:
+        if rule["method"] in ("*", method) and re.search(rule["path"], path):
+            if rule["times"] is not None:
+                rule["times"] -= 1
+                if rule["times"] <= 0:
+                    store.fault_rules.remove(rule)
+            return rule
+    return None
+
+
+async def control_faults(request: Request) -> JSONResponse:
+    """Targeted faults, for tests of one operation failing at a time.
+
+    POST {"method": "GET", "path": "^/v1/replica/[^/]+$", "fault": 500 | 429 | 502 | 503 |
+    "drop" (the connection dies before the API acts) | "drop-after" (the API acts, then the
+    answer is lost), "times": n (default: until cleared)}; DELETE clears them; GET lists them.
+    """
+    store: Store = request.app.state.store
+    if request.method == "DELETE":
+        store.fault_rules.clear()
+    elif request.method == "POST":
+        body: dict[str, Any] = await request.json()
+        fault = body.get("fault")
+        if not (fault in FAULTS or (isinstance(fault, int) and 400 <= fault <= 599)):
+            return error_response(400, "Unknown fault", f"{fault!r}: a status, or {FAULTS}")
+        try:
+            re.compile(str(body.get("path", "")))
+        except re.error as exc:
+            return error_response(400, "Bad path pattern", str(exc))
+        times = body.get("times")
+        store.fault_rules.append(
+            {
+                "method": str(body.get("method", "*")).upper(),
+                "path": str(body.get("path", "")),
+                "fault": fault,
+                "times": int(times) if times is not None else None,
+            }
+        )
+    return JSONResponse({"rules": store.fault_rules})
+
+
 CONTROL_ROUTES = [
     Route("/_emulator/health", control_health),
     Route("/_emulator/config", control_config, methods=["GET", "POST"]),
     Route("/_emulator/reset", control_reset, methods=["POST"]),
     Route("/_emulator/webhooks", control_webhooks),
+    Route("/_emulator/faults", control_faults, methods=["GET", "POST", "DELETE"]),
 ]
 
 

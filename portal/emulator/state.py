@@ -58,6 +58,8 @@ class Store:
         self.misc: Any = None
         # Outgoing webhook deliveries, newest last (inspectable via /_emulator/webhooks).
         self.deliveries: list[dict] = []
+        # Targeted faults (`/_emulator/faults`): {method, path (regex), fault, times}.
+        self.fault_rules: list[dict] = []
 
     def principal_for(self, key: str | None) -> Principal | None:
         return self.principals.get(key or "")

@@ -130,11 +130,3 @@ def page(browser, portal):
     page.console_problems = problems
     yield page
     context.close()
-
-
-@pytest.fixture
-def agent_pace(emulator):
-    """Set the simulated agent's pace (seconds per step) for one test."""
-    before = emulator.control("config")["agent_step_s"]
-    yield lambda seconds: emulator.control("config", {"agent_step_s": seconds})
-    emulator.control("config", {"agent_step_s": before})
