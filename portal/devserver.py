@@ -4,8 +4,12 @@
 2. Migrates the database.
 3. Starts the emulator on 127.0.0.1:8765 (unless REPLICAS_API_URL points elsewhere).
 4. In emulator mode only: creates the demo admin and member and stores the emulator's
-   demo keys for them (`manage.py demo_accounts`, once issue #3's accounts exist).
+   demo keys for them (`manage.py demo_accounts`).
 5. Serves the portal as ASGI with uvicorn on 127.0.0.1:8000 and prints the URL.
+
+Each step says what it is doing. If the emulator stops, the portal keeps serving (its pages
+say the API is unreachable) and this says how to get it back; only the portal stopping (or
+Ctrl-C) ends `make run`.
 """
 
 from __future__ import annotations
@@ -56,6 +60,26 @@ def wait_for(url: str, seconds: float = 20) -> bool:
     return False
 
 
+def say(text: str) -> None:
+    print(f"make run: {text}", flush=True)
+
+
+def watch(portal: subprocess.Popen, emulator: subprocess.Popen | None) -> int:
+    """Wait for the portal to stop; report (once) if the emulator stops first."""
+    reported = False
+    while portal.poll() is None:
+        if emulator is not None and not reported and emulator.poll() is not None:
+            reported = True
+            say(
+                f"the emulator stopped (exit code {emulator.returncode}). The portal keeps "
+                "serving and its pages say the Replica API is unreachable. Restart `make run` "
+                "to start the emulator again (its demo data starts afresh)."
+            )
+        time.sleep(0.5)
+    say(f"the portal stopped (exit code {portal.returncode}).")
+    return portal.returncode or 1
+
+
 def main() -> int:
     ensure_env_file()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -64,33 +88,26 @@ def main() -> int:
     django.setup()
     from django.conf import settings
 
+    say("migrating the database…")
     manage("migrate", "--no-input", "-v", "0")
     children: list[subprocess.Popen] = []
+    emulator = None
     try:
         if settings.REPLICAS_API_URL == EMULATOR_URL:
-            children.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "portal.emulator",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        "8765",
-                    ],
-                    cwd=ROOT,
-                )
+            say("starting the Replica API emulator on 127.0.0.1:8765…")
+            emulator = subprocess.Popen(
+                [sys.executable, "-m", "portal.emulator", "--host", "127.0.0.1", "--port", "8765"],
+                cwd=ROOT,
             )
+            children.append(emulator)
             if not wait_for(f"{EMULATOR_URL}/_emulator/health"):
                 print("The emulator did not start.", file=sys.stderr)
                 return 1
-            from django.core.management import get_commands
-
-            if "demo_accounts" in get_commands():
-                manage("demo_accounts")
+            say("creating the demo accounts and storing their keys…")
+            manage("demo_accounts")
         else:
-            print(f"Using the Replica API at {settings.REPLICAS_API_URL}", flush=True)
+            say(f"using the Replica API at {settings.REPLICAS_API_URL}")
+        say(f"starting the portal on {PORTAL_HOST}:{PORTAL_PORT}…")
         children.append(
             subprocess.Popen(
                 [
@@ -108,14 +125,13 @@ def main() -> int:
                 cwd=ROOT,
             )  # fmt: skip
         )
+        portal = children[-1]
         if wait_for(f"http://{PORTAL_HOST}:{PORTAL_PORT}/healthz"):
             print(
                 f"\n  Replicas Portal: http://{PORTAL_HOST}:{PORTAL_PORT}/   (Ctrl-C stops)\n",
                 flush=True,
             )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        return 1
+        return watch(portal, emulator)
     except KeyboardInterrupt:
         return 0
     finally:
