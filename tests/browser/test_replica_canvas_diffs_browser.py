@@ -141,13 +141,6 @@ BROKEN_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\xde\xad\xb
 BROKEN_OGG = b"OggS" + b"\x00" * 60
 
 
-def with_canvas_js(page) -> None:
-    """Load static/js/canvas.js if the page didn't (until base.html has its <script> tag; the
-    CSP's script-src 'self' allows a same-origin script added this way)."""
-    if page.locator('script[src*="js/canvas.js"]').count() == 0:
-        page.add_script_tag(url="/static/js/canvas.js")
-
-
 def scratch_replica(emulator) -> str:
     from tests.replicas.conftest import active_replica
 
@@ -182,7 +175,6 @@ def test_media_the_browser_cannot_play_say_so_and_offer_the_download(page, admin
 
     # Swapped in by htmx from the list: the player errors, the note replaces it.
     page.goto(f"/replicas/{rid}/canvas/")
-    with_canvas_js(page)
     page.locator("nav.canvas-index").get_by_role("link", name="broken-demo.mp4").click()
     viewer = page.locator("#canvas-viewer")
     note = viewer.locator("[data-canvas-media-error]")
@@ -198,7 +190,6 @@ def test_media_the_browser_cannot_play_say_so_and_offer_the_download(page, admin
 
     # A plain page load (the error may come before the script runs): the same.
     page.goto(f"/replicas/{rid}/canvas/broken-voice.ogg/")
-    with_canvas_js(page)
     note = page.locator("#canvas-viewer [data-canvas-media-error]")
     expect(note).to_be_visible()
     expect(note).to_contain_text("Your browser can't play this audio (audio/ogg).")
@@ -207,7 +198,6 @@ def test_media_the_browser_cannot_play_say_so_and_offer_the_download(page, admin
 
     # A playable item keeps its player and no note.
     page.goto(f"/replicas/{seeded_rid}/canvas/{wav}/")
-    with_canvas_js(page)
     audio = page.locator("#canvas-viewer audio")
     page.wait_for_function(
         "document.querySelector('#canvas-viewer audio').readyState >= 1", timeout=10_000

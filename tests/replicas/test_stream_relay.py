@@ -111,9 +111,18 @@ def test_frames_on_the_wire():
         "id: ev-9\nevent: message\ndata: <div hx-swap-oob='x'>a\ndata: b</div>\n\n"
     )
     assert "event: queue\ndata: c1\n\n" in wire
+    # The chat's tab gets its "working" dot; the header is nudged to re-get itself.
+    assert (
+        'event: chat-state\ndata: <span id="chat-dot-c1" class="chat-dot" hx-swap-oob="true">'
+        in wire
+    )
+    assert 'title="working"' in wire
+    assert wire.endswith("event: header\ndata: chat.turn.started\n\n")
     assert sse("reload", "") == "event: reload\ndata: \n\n"
-    # Left out: the id (to resume after it) and the queue nudge only.
-    assert frames(rendered, show=False) == "id: ev-9\n\nevent: queue\ndata: c1\n\n"
+    # Left out: the message's fragments only (the id, to resume after it, and the nudges stay).
+    hidden = frames(rendered, show=False)
+    assert hidden.startswith("id: ev-9\n\nevent: queue\ndata: c1\n\n")
+    assert "event: message" not in hidden and "event: chat-state" in hidden
 
 
 def _ev(seq: int, type_: str, chat: str = "c1") -> Rendered:
@@ -124,7 +133,11 @@ def test_viewer_of_another_chat_gets_ids_only():
     viewer = ViewerState("c2")
     assert viewer.encode(_ev(1, "chat.turn.delta")) == b"id: e1\n\n"
     # Not even a queue nudge: the queue panel shows c2's queue, which c1's turns don't change.
-    assert viewer.encode(_ev(2, "chat.turn.completed")) == b"id: e2\n\n"
+    # But c1's tab loses its "working" dot, and the header (activity, PRs) is re-got.
+    end = viewer.encode(_ev(2, "chat.turn.completed"))
+    assert end.startswith(b"id: e2\n\n") and b"event: queue" not in end
+    assert b'id="chat-dot-c1"' in end and b'title="working"' not in end
+    assert b"event: header" in end
     assert b"event: queue\ndata: c2" in ViewerState("c2").encode(_ev(3, "chat.turn.started", "c2"))
 
 
