@@ -126,7 +126,9 @@ def frames(item, show: bool = True, nudge: bool = True) -> str:
     if isinstance(item, Closed):
         problem = describe(item.error)
         status = sse("message", status_fragment("closed", f"{problem.title}. {problem.hint}"))
-        return status + sse("close", problem.title)
+        # The stream ends because the replica's state changed (asleep, in error, deleted):
+        # the header re-gets itself before the page stops listening.
+        return status + sse("header", "closed") + sse("close", problem.title)
     return ""
 
 
