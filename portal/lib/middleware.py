@@ -20,7 +20,7 @@ import re
 import uuid
 from dataclasses import replace
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
@@ -71,11 +71,18 @@ class ErrorPagesMiddleware:
         if self.is_async:
             return self.__acall__(request)
         self._start(request)
-        return self._finish(request, self.get_response(request))
+        response = self.get_response(request)
+        if self._unmatched(request, response):
+            response = not_found_response(request)
+        return self._finish(request, response)
 
     async def __acall__(self, request):
         self._start(request)
-        return self._finish(request, await self.get_response(request))
+        response = await self.get_response(request)
+        if self._unmatched(request, response):
+            # The page's header reads the session and user: synchronous database access.
+            response = await sync_to_async(not_found_response)(request)
+        return self._finish(request, response)
 
     @staticmethod
     def _start(request) -> None:
@@ -83,17 +90,18 @@ class ErrorPagesMiddleware:
         request.request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex[:12]
 
     @staticmethod
-    def _finish(request, response):
-        response.setdefault("X-Request-ID", request.request_id)
-        if (
+    def _unmatched(request, response) -> bool:
+        """No URL pattern matched and DEBUG is on: Django's page would list them all."""
+        return (
             response.status_code == 404
             and settings.DEBUG
             and getattr(request, "resolver_match", None) is None
             and not getattr(response, "streaming", False)
-        ):
-            # No URL pattern matched: Django's DEBUG page would list them all.
-            response = not_found_response(request)
-            response["X-Request-ID"] = request.request_id
+        )
+
+    @staticmethod
+    def _finish(request, response):
+        response.setdefault("X-Request-ID", request.request_id)
         return response
 
     def process_exception(self, request, exception):

@@ -291,3 +291,17 @@ def test_an_unknown_address_gets_the_portals_404_with_debug_on(ada, settings):
     assert "URLconf" not in body and "replicas/&lt;uuid" not in body
     # APPEND_SLASH still redirects first.
     assert ada.get("/replicas").status_code == 301
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_unknown_address_under_asgi_gets_the_portals_404(
+    async_client, admin, settings, monkeypatch
+):
+    """Served as ASGI (as in production), the 404 page's header reads the session and user
+    from async code: that must not fail into Django's technical page."""
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    settings.DEBUG = True
+    await async_client.aforce_login(admin)
+    response = await async_client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
