@@ -78,23 +78,28 @@
     });
   }
 
-  // Keyboard: after a move up/down, focus stays on the moved message's button (the list is
-  // replaced by the answer, which would otherwise drop focus to the page).
-  var refocus = null;
-  document.body.addEventListener("htmx:beforeRequest", function (e) {
-    var form = e.detail && e.detail.elt;
-    if (!form || !form.closest || !form.closest("#queue-list")) return;
-    var id = form.querySelector && form.querySelector("input[name=message_id]");
-    var button = form.querySelector && form.querySelector("button[type=submit]");
-    refocus = id && button ? { id: id.value, label: button.getAttribute("aria-label") } : null;
+  // Keyboard: the list is replaced by every answer and every live refresh, which would drop
+  // focus to the page. Remember which message's button had focus (a move up/down keeps it on
+  // the moved message), and put it back on that message's same button after each swap.
+  var remembered = null;
+  function rowButton(target) {
+    var row = target && target.closest && target.closest("#queue-list .queue-item");
+    if (!row || target.tagName !== "BUTTON") return null;
+    return { id: row.dataset.messageId, label: target.getAttribute("aria-label") };
+  }
+  document.addEventListener("focusin", function (e) {
+    var where = rowButton(e.target);
+    if (where) remembered = where;
+    else if (e.target && !(e.target.closest && e.target.closest("#queue-list"))) remembered = null;
   });
   document.body.addEventListener("htmx:afterSettle", function () {
-    if (!refocus) return;
-    var wanted = refocus;
-    refocus = null;
-    var row = document.querySelector('#queue-list .queue-item[data-message-id="' + CSS.escape(wanted.id) + '"]');
+    var active = document.activeElement;
+    if (!remembered || (active && active !== document.body && active.isConnected)) return;
+    var row = document.querySelector(
+      '#queue-list .queue-item[data-message-id="' + CSS.escape(remembered.id) + '"]');
     if (!row) return;
-    var target = row.querySelector('button[aria-label="' + wanted.label + '"]')
+    var target = (remembered.label && row.querySelector(
+      'button[aria-label="' + CSS.escape(remembered.label) + '"]'))
       || row.querySelector(".queue-actions button");
     if (target) target.focus();
   });

@@ -123,6 +123,16 @@ def test_stream_drop_reconnects_without_losing_events(
     assert page.console_problems == []
 
 
+def _without_turn_lines(transcript) -> str:
+    """The transcript's words without the live turn-state lines (history has none)."""
+    text = transcript.evaluate(
+        "el => { let t = el.innerText;"  # innerText: what shows (closed <details> don't)
+        " el.querySelectorAll('.turn-state').forEach(n => { t = t.replace(n.innerText, ''); });"
+        " return t; }"
+    )
+    return " ".join(text.split())
+
+
 def test_a_page_opened_mid_turn_follows_the_rest_of_it_live(signed_in_ada, upstream, agent_pace):
     """Reload while the agent is replying: the new page gets the turn so far from the
     portal's buffer (replacing what history gave it) and then streams the rest."""
@@ -141,10 +151,10 @@ def test_a_page_opened_mid_turn_follows_the_rest_of_it_live(signed_in_ada, upstr
         time.sleep(0.15)
     growth = [b for a, b in zip(lengths, lengths[1:], strict=False) if b > a]
     assert len(growth) >= 2, f"the rest of the reply should stream in, saw lengths {lengths}"
-    live_text = " ".join(transcript.inner_text().split())
+    live_text = _without_turn_lines(transcript)
     assert live_text.count("Walk me through the cache") == 1
     page.reload()
-    reloaded = " ".join(transcript.inner_text().split())
+    reloaded = _without_turn_lines(transcript)
     assert live_text.split()[-20:] == reloaded.split()[-20:]
     assert page.console_problems == []
 

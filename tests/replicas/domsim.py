@@ -89,10 +89,12 @@ def apply_oob(doc, html):
             el.parent = target.parent
         else:
             style, selector = spec.split(":", 1)
-            assert style == "beforeend" and selector.startswith("#"), spec
+            assert style in ("beforeend", "innerHTML") and selector.startswith("#"), spec
             target = doc.find_id(selector[1:])
             if target is None:
                 continue  # htmx ignores a missing target
+            if style == "innerHTML":
+                target.children = []
             for c in el.children:
                 if isinstance(c, Node):
                     c.parent = target

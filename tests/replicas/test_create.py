@@ -493,7 +493,10 @@ def test_an_unticked_kept_image_is_left_out(ada, upstream, sent):
          "The Replica API had a problem"),
         (httpx.Response(409, json={"error": "Name taken", "details": None}),
          "That conflicts with the current state"),
-        (httpx.ConnectError("refused"), "may still have been created"),
+        # Refused before anything was sent: it can't have been created.
+        (httpx.ConnectError("refused"), "The Replica API is unreachable"),
+        # Dropped after it was sent (and nothing found in the list): it may have been.
+        (httpx.RemoteProtocolError("dropped"), "may still have been created"),
     ],
 )  # fmt: skip
 def test_server_errors_and_unreachable_keep_the_form(ada, upstream, settings, reply, expected):
@@ -525,15 +528,32 @@ def test_htmx_failed_create_answers_the_form_partial(ada, upstream, sent):
     _assert_kept(body, data)
 
 
-def test_environment_lookup_failing_on_submit_keeps_the_form(ada, upstream, settings, sent):
+def test_environment_lookup_failing_on_submit_still_creates_with_the_chosen_one(
+    ada, upstream, settings, sent
+):
+    """The list of environments is only the picker's: the one chosen is sent (the API checks
+    it), so a failing list doesn't stop a filled-in form."""
     data = _form_data(ada, upstream)
+    with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=False) as mock:
+        mock.get("/v1/environments").mock(return_value=httpx.Response(500, json={"error": "boom"}))
+        mock.route().pass_through()
+        response = ada.post("/replicas/new/", data)
+    assert response.status_code == 302
+    assert sent[-1]["environment_id"] == data["environment"]
+
+
+def test_environment_lookup_failing_with_a_form_error_keeps_the_choice(
+    ada, upstream, settings, sent
+):
+    data = _form_data(ada, upstream, message="")
     with respx.mock(base_url=settings.REPLICAS_API_URL, assert_all_called=False) as mock:
         mock.get("/v1/environments").mock(return_value=httpx.Response(500, json={"error": "boom"}))
         mock.route().pass_through()
         response = ada.post("/replicas/new/", data)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "The Replica API had a problem" in body
+    assert "The environments can't be listed now." in body
+    assert "The one you chose is kept." in body
     assert (
         f'<option value="{data["environment"]}" selected>The environment you chose</option>' in body
     )

@@ -69,7 +69,7 @@ def test_list_shows_every_status_with_its_badge_and_details(ada, one_of_each, up
         row = _row(body, rid)
         assert f'class="badge status-badge status-{status}"' in row
         assert f'href="/replicas/{rid}/"' in row and f'hx-get="/replicas/{rid}/"' in row
-        assert '<td class="replica-source">api</td>' in row
+        assert '<td class="replica-source" data-label="Source">api</td>' in row
         # Created: relative, with the exact time on hover.
         assert re.search(
             r'<time datetime="\d{4}-\d\d-\d\dT[^"]+" title="[^"]+">[^<]* ago</time>', row
@@ -102,7 +102,7 @@ def test_status_filter_is_in_the_url_and_applied(ada, one_of_each, status):
 
 def test_source_filter(ada, upstream):
     body = ada.get("/replicas/?source=dashboard&limit=100").content.decode()
-    sources = re.findall(r'<td class="replica-source">(\w+)</td>', body)
+    sources = re.findall(r'<td class="replica-source" data-label="Source">(\w+)</td>', body)
     assert sources and set(sources) == {"dashboard"}
 
 

@@ -27,6 +27,7 @@ from portal.replicas.rendering import (
     render_message,
     render_turn_state,
     transcript_dom_id,
+    turn_slot_dom_id,
     user_message,
 )
 from portal.replicas.rendering.model import (
@@ -796,7 +797,10 @@ def live_events(chat: str, events: list[dict], complete: bool = True) -> list[di
 
 def apply_all(stream: ChatStream, events: list[dict], chats: list[str]) -> domsim.Node:
     page = (
-        "".join(f'<div id="{transcript_dom_id(c)}"></div>' for c in chats)
+        "".join(
+            f'<div id="{transcript_dom_id(c)}"></div><div id="{turn_slot_dom_id(c)}"></div>'
+            for c in chats
+        )
         + '<div id="replica-activity"></div>'
     )
     doc = domsim.parse(page)
@@ -859,7 +863,8 @@ def test_stream_renders_the_growing_text_as_markdown_in_one_stable_element():
     part_id = text_id.removesuffix("-text")
     assert [(f.target, f.swap) for f in done] == [
         (part_id, "outerHTML"),
-        ("turn-c1-m1", "outerHTML"),
+        ("chat-c1-turn", "innerHTML"),  # the running line leaves the slot below the transcript
+        ("chat-c1-transcript", "beforeend"),  # and the final state joins the transcript
     ]
     assert "<strong>Hello</strong> &lt;b&gt;!" in done[0].html
     assert (
@@ -867,7 +872,7 @@ def test_stream_renders_the_growing_text_as_markdown_in_one_stable_element():
         .oob()
         .startswith(f'<div hx-swap-oob="outerHTML" class="part part--text md" id="{part_id}"')
     )
-    assert "turn-state--completed" in done[1].html
+    assert done[1].html == "" and "turn-state--completed" in done[2].html
 
 
 STREAMED_MARKDOWN = """## Plan for the **session timeout** fix
@@ -936,20 +941,24 @@ def test_stream_turn_states():
     )
     assert out == []  # the queue panel shows queued messages
     out = stream.feed(engine("chat.turn.started", {"chatId": "c1", "messageId": "m1"}))
-    assert out[0].target == "chat-c1-transcript" and "turn-state--running" in out[0].html
+    # "Working…" sits below the transcript: the user's message and the reply come above it.
+    assert out[0].target == "chat-c1-turn" and out[0].swap == "innerHTML"
+    assert "turn-state--running" in out[0].html
     out = stream.feed(engine("chat.turn.completed", {"chatId": "c1", "isComplete": False}))
-    assert (
-        out[-1].target == "turn-c1-m1"
-        and "turn-state--failed" in out[-1].html
-        and "Failed" in out[-1].html
-    )
+    assert [(f.target, f.swap) for f in out[-2:]] == [
+        ("chat-c1-turn", "innerHTML"),
+        ("chat-c1-transcript", "beforeend"),
+    ]
+    assert 'id="turn-c1-m1"' in out[-1].html and "turn-state--failed" in out[-1].html
+    assert "Failed" in out[-1].html
     stream.feed(engine("chat.turn.started", {"chatId": "c1", "messageId": "m2"}))
     out = stream.feed(
         engine("chat.interrupted", {"chatId": "c1", "interrupted": True, "queue": []})
     )
-    assert out[-1].target == "turn-c1-m2" and "turn-state--interrupted" in out[-1].html
+    assert out[-1].target == "chat-c1-turn" and "turn-state--interrupted" in out[-1].html
     out = stream.feed(engine("chat.turn.completed", {"chatId": "c1", "isComplete": False}))
-    assert out[-1].target == "turn-c1-m2" and "Interrupted" in out[-1].html
+    assert out[-1].target == "chat-c1-transcript" and "Interrupted" in out[-1].html
+    assert 'id="turn-c1-m2"' in out[-1].html
     # a completion without a start seen (the relay joined mid-turn) still shows a state line
     out = stream.feed(engine("chat.turn.completed", {"chatId": "c9", "isComplete": True}))
     assert out[-1].target == "chat-c9-transcript" and "turn-state--completed" in out[-1].html

@@ -33,6 +33,7 @@ from .events import (
     user_message,
 )
 from .markdown import highlight_code, render_markdown, sanitize_html
+from .model import turn_slot_dom_id
 from .stream import ACTIVITY_DOM_ID, ChatStream, Fragment
 
 __all__ = [
@@ -61,5 +62,6 @@ __all__ = [
     "sanitize_html",
     "transcript_dom_id",
     "turn_dom_id",
+    "turn_slot_dom_id",
     "user_message",
 ]

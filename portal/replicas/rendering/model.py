@@ -310,6 +310,12 @@ def transcript_dom_id(chat_id: str) -> str:
     return dom_id("chat", chat_id, "transcript")
 
 
+def turn_slot_dom_id(chat_id: str) -> str:
+    """Below a chat's transcript: the running turn's state line ("Working…"), so it stays under
+    the user's message and the reply as they arrive; the final state joins the transcript."""
+    return dom_id("chat", chat_id, "turn")
+
+
 def running_turn_dom_id(chat_id: str) -> str:
     """Wraps the running turn in a busy chat's history, for the live stream to replace."""
     return dom_id("chat", chat_id, "running")

@@ -50,7 +50,15 @@ from .events import (
     with_oob_attribute,
 )
 from .markdown import MarkdownStream
-from .model import Part, SenderDirectory, TextPart, ThinkingPart, TurnState, transcript_dom_id
+from .model import (
+    Part,
+    SenderDirectory,
+    TextPart,
+    ThinkingPart,
+    TurnState,
+    transcript_dom_id,
+    turn_slot_dom_id,
+)
 from .transcript import Bubble, Change, Transcript
 from .util import as_dict, dom_id, get_str
 
@@ -182,28 +190,36 @@ class ChatStream:
         return Fragment(part.dom_id, "outerHTML", render_part(part), chat_id)
 
     def _turn(self, chat_id: str, state: _ChatState, turn: TurnState) -> list[Fragment]:
+        """A turn's state line. While the turn runs it sits in the slot below the transcript
+        (under the user's message and the reply as they come); when it ends, the slot empties
+        and the final state joins the transcript, where history has it too."""
         container = transcript_dom_id(chat_id)
+        slot = turn_slot_dom_id(chat_id)
         if turn.state in ("queued", "accepted"):
             return []  # the queue panel shows queued messages; the transcript waits for start
         fragments = [f for c in state.transcript.end_turn() for f in self._fragments(chat_id, c)]
         if turn.state == "running":
             state.turn, state.interrupted = turn, False
-            fragments.append(Fragment(container, "beforeend", render_turn_state(turn), chat_id))
+            fragments.append(Fragment(slot, "innerHTML", render_turn_state(turn), chat_id))
             return fragments
-        if turn.state == "interrupted":
+        ends = turn.state != "interrupted"  # `chat.interrupted` comes before the turn's end
+        if not ends:
             state.interrupted = True
         elif state.interrupted:
             turn.state, turn.detail = "interrupted", None
         previous = state.turn
-        if turn.state != "interrupted":
-            state.turn, state.interrupted = None, False
         if previous is not None:
             turn.message_id = previous.message_id
-            fragments.append(Fragment(turn.dom_id, "outerHTML", render_turn_state(turn), chat_id))
-        else:
-            fragments.append(Fragment(container, "beforeend", render_turn_state(turn), chat_id))
-            if turn.state == "interrupted":
-                state.turn = turn
+        if not ends:
+            # Interrupted: the turn's end is still to come; the line stays in the slot.
+            state.turn = turn
+            fragments.append(Fragment(slot, "innerHTML", render_turn_state(turn), chat_id))
+            return fragments
+        state.turn, state.interrupted = None, False
+        if previous is not None:
+            fragments.append(Fragment(slot, "innerHTML", mark_safe(""), chat_id))
+        # (Without a start seen, the relay joined mid-turn: the line still says how it ended.)
+        fragments.append(Fragment(container, "beforeend", render_turn_state(turn), chat_id))
         return fragments
 
 

@@ -20,7 +20,7 @@ from portal.replica_api import errors, models
 from portal.replicas import choices
 from portal.replicas.forms import check_image
 from portal.replicas.outcomes import answer_lost, find_sent_message, settle
-from portal.replicas.rendering import render_history, transcript_dom_id
+from portal.replicas.rendering import render_history, transcript_dom_id, turn_slot_dom_id
 
 from .common import load_chat_page
 
@@ -91,6 +91,7 @@ async def _chat_page(request, rid: str, wanted_chat: str | None, data=None, **co
                 _history_context(request, history, chat.id, 0, running=bool(chat.processing))
             )
         context["transcript_id"] = transcript_dom_id(chat.id)
+        context["turn_slot_id"] = turn_slot_dom_id(chat.id)
         context["chat_id"] = chat.id
     context["history_problem"] = page.problem("chat_data")
     context["chats_problem"] = page.problem("chats")
@@ -120,6 +121,7 @@ async def history(request, replica_id, chat_id):
         "replica_id": replica_id,
         "chat_id": chat_id,
         "transcript_id": transcript_dom_id(chat_id),
+        "turn_slot_id": turn_slot_dom_id(chat_id),
         "older_page": bool(offset),
     }
     partial = "older" if offset else "transcript"

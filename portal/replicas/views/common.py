@@ -47,6 +47,9 @@ POLL_EVERY = {"preparing": 2, "active": 15, "sleeping": 60, "archived": 60, UNKN
 POLL_WAKING = 2
 LIVE_STATUSES = frozenset({"active", "preparing"})
 LAST_CHAT_TTL = 30 * 24 * 60 * 60
+# Environment names for the header (id -> name), per key: the API sends only the id.
+ENV_NAMES = "environment_names"
+ENV_NAMES_TTL = 5 * 60
 
 
 def status_of(replica: Any) -> str:
@@ -73,6 +76,7 @@ class ReplicaPage:
     unavailable: dict[str, errors.ReplicaAPIError] = field(default_factory=dict)
     # Fetches that failed otherwise: name -> what to say in that box.
     failed: dict[str, Problem] = field(default_factory=dict)
+    environment_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -112,6 +116,8 @@ class ReplicaPage:
         """The header box's context (with its failure, if getReplica failed)."""
         if self.replica is not None:
             context = header_context(self.replica)
+            env_id = context["extras"].get("environment_id")
+            context["environment_name"] = self.environment_names.get(env_id or "")
         else:
             context = unknown_header_context(self.replica_id)
         context["failed"] = self.failed
@@ -248,6 +254,10 @@ async def load_replica_page(
     "deleted" page; every other failure is kept under its fetch's name."""
     api = await async_api_for(request)
     page = ReplicaPage(api=api, request=request, replica_id=replica_id)
+    names_key = f"replicas:env-names:{api.key_id}"
+    env_names = await cache.aget(names_key)
+    if env_names is None:  # asked alongside, never a round trip of its own
+        fetches = {**fetches, ENV_NAMES: lambda api: api.list_environments(scope="all")}
     names = list(fetches)
     results = await asyncio.gather(
         api.get_replica(replica_id, include=include),
@@ -264,5 +274,10 @@ async def load_replica_page(
     else:
         page.replica = head.replica
     for name, result in zip(names, results[1:], strict=True):
-        page.keep(name, result)
+        if name != ENV_NAMES:
+            page.keep(name, result)
+        elif not isinstance(result, BaseException):  # a failure here only costs the name
+            env_names = {str(env.id): env.name for env in result.environments}
+            await cache.aset(names_key, env_names, ENV_NAMES_TTL)
+    page.environment_names = env_names or {}
     return page
