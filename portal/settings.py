@@ -175,7 +175,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 0)
+# Seconds a database connection is kept for the next request (0: closed after each request).
+# Under ASGI each of the server's pooled threads keeps its own (portal/asgi.py), checked
+# before its first use in a request.
+DATABASES["default"]["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared state between portal processes (throttling counters, caches) lives in the cache:
@@ -191,6 +195,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# `Server-Timing` on every answer under ASGI (time to the answer's start, and the part of it
+# spent waiting for the Replica API): for `make bench` and profiling, off by default.
+SERVER_TIMING = _bool("SERVER_TIMING", False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

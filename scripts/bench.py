@@ -1,14 +1,29 @@
 """`make bench`: the portal's speed and memory, measured (never asserted in tests).
 
-Starts the emulator with injected latency and the portal under gunicorn (uvicorn worker,
-one worker: fan-out is per process), then prints:
+Starts the emulator and the portal under gunicorn (uvicorn worker, one worker: fan-out is per
+process, and "per worker" numbers are what scale), with `SERVER_TIMING` on: every answer says
+how long the portal took to start it and how much of that it spent waiting for the Replica
+API (wall-clock time with at least one call in flight, measured in the transport). The
+emulator's latency is changed live between sections. Then prints:
 
-1. detail-page latency (median, p95) next to the emulator's own per-call latency;
-2. SSE fan-out with N viewers on one replica: upstream streams opened, the delivery latency
-   the portal adds (median, p99, measured per event against a direct upstream subscriber),
-   and the portal worker's peak memory (VmHWM).
+1. ttfb: the detail page's time to first byte next to the slowest single upstream call it
+   makes, at the injected latency (default 50 ms): with the chat named in the URL, and on a
+   first visit (a user who never opened the replica: nothing remembered);
+2. pages: the list page and each panel next to the direct calls they make, same latency;
+3. own: the portal's own time per page at 0 ms (page time minus upstream time, per request,
+   one kept-alive client);
+4. throughput: pages/s for one worker under concurrent clients (default 20), at 0 ms;
+5. connections: new upstream TCP connections over 100 page loads after warm-up (the emulator
+   counts the distinct client ports it sees);
+6. fanout: SSE fan-out with N viewers on one replica: upstream streams opened, the delivery
+   latency the portal adds (median, p99, per event against a direct upstream subscriber), and
+   the worker's peak memory (VmHWM).
 
-    .venv/bin/python scripts/bench.py [--latency-ms 50] [--requests 60] [--viewers 1,10,100,1000]
+`--profile` instead samples the worker with py-spy while one client loads the list page, then
+the detail page, at 0 ms, and prints where the time goes (top functions, by package).
+
+    .venv/bin/python scripts/bench.py [--latency-ms 50] [--requests 60] [--concurrency 20]
+        [--duration 10] [--viewers 1,10,100,1000] [--sections ttfb,pages,own,...] [--profile]
 """
 
 from __future__ import annotations
@@ -19,6 +34,7 @@ import base64
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -26,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -36,6 +54,11 @@ sys.path.insert(0, str(ROOT))
 from portal.emulator.config import DEMO_PERSONAL_KEYS  # noqa: E402
 
 KEY = DEMO_PERSONAL_KEYS[0]
+SECTIONS = ("ttfb", "pages", "own", "throughput", "connections", "fanout")
+# The seeded replica the page sections read: canvas items, diffs, hook logs and two chats.
+PAGE_REPLICA = "fix-session-timeout"
+HISTORY_PAGE = 30  # the chat panel's history page (portal/replicas/views/chat.py)
+LIST_PAGE = 20  # the list page's page size (portal/replicas/views/list.py)
 
 
 def free_port() -> int:
@@ -79,6 +102,86 @@ def worker_pids(master: int) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
+# --- pure helpers (tests/test_bench_helpers.py) -------------------------------------------
+
+
+def parse_server_timing(value: str) -> dict[str, float]:
+    """`app;dur=3.2, upstream;dur=1.1;desc="2 calls"` -> {"app": 0.0032, "upstream": 0.0011}
+    (seconds); a metric with a `desc` of "N calls" also gives "<name>-calls": N."""
+    out: dict[str, float] = {}
+    for metric in value.split(","):
+        parts = [p.strip() for p in metric.split(";")]
+        name = parts[0]
+        if not name:
+            continue
+        for param in parts[1:]:
+            key, _, raw = param.partition("=")
+            raw = raw.strip('"')
+            if key == "dur":
+                out[name] = float(raw) / 1000
+            elif key == "desc" and raw.endswith(" calls"):
+                out[f"{name}-calls"] = float(raw.split()[0])
+    return out
+
+
+def summary(values: list[float]) -> str:
+    return f"median {ms(statistics.median(values))}, p95 {ms(pct(values, 0.95))}"
+
+
+def frame_package(frame: str) -> str:
+    """A py-spy frame `function (path/to/module.py:12)` -> the package it belongs to:
+    `django.template`, `django.contrib.sessions`, `portal.replicas`, `asyncio`, `pydantic`..."""
+    match = re.search(r"\(([^()]*?)(?::\d+)?\)\s*$", frame)
+    path = (match.group(1) if match else "").replace("\\", "/")
+    for prefix in ("site-packages/", "/lib/python3.12/", "/work/main/"):
+        path = path.split(prefix, 1)[-1]
+    if "/portal/" in path:
+        path = "portal/" + path.split("/portal/", 1)[1]
+    parts = [p.removesuffix(".py") for p in path.split("/") if p] or ["?"]
+    if parts[:2] == ["django", "contrib"]:
+        depth = 3
+    elif parts[0] in ("django", "portal"):
+        depth = 2
+    else:
+        depth = 1
+    return ".".join(parts[:depth])
+
+
+# Frames that wrap everything (the server, the event loop, thread hand-offs, the middleware
+# chain): left out of the "total" list, which is about where the work is.
+SCAFFOLDING = frozenset(
+    {"<frozen runpy>", "gunicorn", "uvicorn", "uvicorn_worker", "asyncio", "threading",
+     "concurrent", "asgiref", "django.core", "django.utils", "whitenoise", "contextlib"}
+)  # fmt: skip
+
+
+def aggregate_stacks(lines: list[str]) -> tuple[int, Counter, Counter, Counter]:
+    """py-spy's raw (collapsed) output -> (samples, self by function, total by function,
+    self by package). A function counts once per stack in `total` (recursion)."""
+    samples = 0
+    self_time: Counter = Counter()
+    total: Counter = Counter()
+    packages: Counter = Counter()
+    for line in lines:
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        samples += n
+        frames = [f for f in stack.split(";") if f and not f.startswith("process ")]
+        frames = [f for f in frames if not f.startswith("thread ")]
+        if not frames:
+            continue
+        self_time[frames[-1]] += n
+        packages[frame_package(frames[-1])] += n
+        for frame in set(frames):
+            total[frame] += n
+    return samples, self_time, total, packages
+
+
+# --- the servers --------------------------------------------------------------------------
+
+
 class Servers:
     def __init__(self, latency_ms: float) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
@@ -97,6 +200,7 @@ class Servers:
             "SECURE_SSL_REDIRECT": "false",
             "STATIC_MANIFEST": "false",
             "LOG_LEVEL": "WARNING",
+            "SERVER_TIMING": "true",
             "DJANGO_SETTINGS_MODULE": "portal.settings",
         }
         self.procs: list[subprocess.Popen] = []
@@ -162,27 +266,40 @@ class Servers:
         pids = worker_pids(self.procs[1].pid)
         return pids[0] if pids else self.procs[1].pid
 
-    def session_cookie(self) -> str:
-        """A signed-in session for a bench user with the demo key (made straight in the DB)."""
+    def set_latency(self, latency_ms: float) -> None:
+        httpx.post(
+            f"{self.emulator_url}/_emulator/config", json={"latency_ms": latency_ms}
+        ).raise_for_status()
+        self.latency_ms = latency_ms
+
+    def connections(self) -> dict:
+        return httpx.get(f"{self.emulator_url}/_emulator/connections").json()
+
+    def sessions(self, names: list[str]) -> list[str]:
+        """A signed-in session for each bench user, each with the demo key (made straight in
+        the DB)."""
         code = (
-            "import django; django.setup();"
+            "import sys, django; django.setup();"
             "from django.contrib.auth import get_user_model;"
             "from django.contrib.sessions.backends.db import SessionStore;"
             "from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY;"
             "from portal.accounts.models import ApiKey, KeyKind;"
-            "U=get_user_model(); u,_=U.objects.get_or_create(username='bench');"
-            "u.set_password('bench-password-123'); u.save();"
-            f"k=ApiKey(kind=KeyKind.PERSONAL,user=u,added_by=u); k.set_secret({KEY!r}); k.save();"
-            "s=SessionStore(); s[SESSION_KEY]=str(u.pk);"
-            "s[BACKEND_SESSION_KEY]='django.contrib.auth.backends.ModelBackend';"
-            "s[HASH_SESSION_KEY]=u.get_session_auth_hash(); s.create(); print(s.session_key)"
+            "U=get_user_model()\n"
+            "for name in sys.argv[1:]:\n"
+            "    u,_=U.objects.get_or_create(username=name)\n"
+            "    u.set_password('bench-password-123'); u.save()\n"
+            f"    k=ApiKey(kind=KeyKind.PERSONAL,user=u,added_by=u); k.set_secret({KEY!r}); k.save()\n"
+            "    s=SessionStore(); s[SESSION_KEY]=str(u.pk)\n"
+            "    s[BACKEND_SESSION_KEY]='django.contrib.auth.backends.ModelBackend'\n"
+            "    s[HASH_SESSION_KEY]=u.get_session_auth_hash(); s.create(); print(s.session_key)\n"
         )
         out = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=self.env, capture_output=True, text=True
-        )
+            [sys.executable, "-c", code, *names],
+            cwd=ROOT, env=self.env, capture_output=True, text=True,
+        )  # fmt: skip
         if out.returncode:
             raise SystemExit(out.stderr)
-        return out.stdout.strip().splitlines()[-1]
+        return out.stdout.split()[-len(names) :]
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -195,6 +312,7 @@ class Servers:
 
 
 def make_replica(servers: Servers) -> tuple[str, str]:
+    """A fresh replica for the fan-out (its agent is made to talk), with an idle chat."""
     headers = {"Authorization": f"Bearer {KEY}"}
     with httpx.Client(base_url=servers.emulator_url, headers=headers, timeout=30) as api:
         created = api.post(
@@ -212,34 +330,309 @@ def make_replica(servers: Servers) -> tuple[str, str]:
     return rid, chat_id
 
 
-def bench_detail(servers: Servers, cookie: str, rid: str, requests: int) -> None:
+# --- a lean HTTP client: the numbers should measure the portal, not an HTTP library -------
+
+
+class RawClient:
+    """One kept-alive HTTP/1.1 connection, sending GETs with a session cookie."""
+
+    def __init__(self, port: int, cookie: str) -> None:
+        self.port = port
+        self.cookie = cookie
+        self.sock: socket.socket | None = None
+
+    def _connect(self) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", self.port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.file = self.sock.makefile("rb")
+
+    def get(self, path: str) -> Answer:
+        if self.sock is None:
+            self._connect()
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+            f"Cookie: sessionid={self.cookie}\r\nConnection: keep-alive\r\n\r\n"
+        ).encode()
+        started = time.perf_counter()
+        try:
+            self.sock.sendall(request)
+            status_line = self.file.readline()
+        except OSError:
+            status_line = b""
+        if not status_line:
+            # The server closed the idle connection (gunicorn's keep-alive is 2 s): again.
+            self.close()
+            self._connect()
+            started = time.perf_counter()
+            self.sock.sendall(request)
+            status_line = self.file.readline()
+        first_byte = time.perf_counter()
+        headers = {}
+        while True:
+            line = self.file.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        body = read_body(self.file, headers)
+        done = time.perf_counter()
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        status = int(status_line.split()[1])
+        timing = parse_server_timing(headers.get("server-timing", ""))
+        return Answer(status, first_byte - started, done - started, timing, len(body))
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.file.close()
+            self.sock.close()
+            self.sock = None
+
+
+def read_body(file, headers: dict[str, str]) -> bytes:
+    if "content-length" in headers:
+        return file.read(int(headers["content-length"]))
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int(file.readline().split(b";")[0], 16)
+            if size == 0:
+                file.readline()
+                return b"".join(chunks)
+            chunks.append(file.read(size))
+            file.readline()
+    return b""
+
+
+@dataclass
+class Answer:
+    status: int
+    ttfb: float
+    total: float
+    timing: dict[str, float] = field(default_factory=dict)
+    size: int = 0
+
+    @property
+    def upstream(self) -> float:
+        return self.timing.get("upstream", 0.0)
+
+    @property
+    def own(self) -> float:
+        """The portal's own time: the whole page minus the time spent waiting upstream."""
+        return self.total - self.upstream
+
+
+def load(client: RawClient, path: str, times: int, warm_up: int = 3) -> list[Answer]:
+    for _ in range(warm_up):
+        client.get(path)
+    answers = []
+    for _ in range(times):
+        answer = client.get(path)
+        if answer.status != 200:
+            raise SystemExit(f"{path} answered {answer.status}")
+        answers.append(answer)
+    return answers
+
+
+# --- what each page calls upstream ---------------------------------------------------------
+
+
+@dataclass
+class Page:
+    name: str
+    path: str
+    calls: list[tuple[str, str, dict]]  # (operationId, path, params)
+
+
+def find_page_replica(servers: Servers) -> tuple[str, str]:
+    """The seeded replica with everything (canvas, diffs, hooks, two chats) and its most
+    recently active chat: the one a first visit opens, so both visits show the same."""
     headers = {"Authorization": f"Bearer {KEY}"}
-    upstream = []
     with httpx.Client(base_url=servers.emulator_url, headers=headers, timeout=30) as api:
-        for _ in range(requests):
-            t = time.perf_counter()
-            api.get(f"/v1/replica/{rid}").raise_for_status()
-            upstream.append(time.perf_counter() - t)
-    page = []
-    with httpx.Client(
-        base_url=servers.portal_url, cookies={"sessionid": cookie}, timeout=60
-    ) as client:
-        client.get(f"/replicas/{rid}/").raise_for_status()  # warm-up
-        for _ in range(requests):
-            t = time.perf_counter()
-            response = client.get(f"/replicas/{rid}/")
-            page.append(time.perf_counter() - t)
-            if response.status_code != 200:
-                raise SystemExit(f"detail page answered {response.status_code}")
+        replicas = api.get("/v1/replica", params={"limit": 100}).json()["replicas"]
+        rid = next(r["id"] for r in replicas if r["name"] == PAGE_REPLICA)
+        chats = api.get(f"/v1/replica/{rid}").json()["replica"]["chats"]
+    return rid, max(chats, key=lambda c: c["updated_at"])["id"]
+
+
+def pages(rid: str, chat: str) -> dict[str, Page]:
+    get_replica = ("getReplica", f"/v1/replica/{rid}", {})
+    return {
+        page.name: page
+        for page in [
+            Page("list", "/replicas/", [("listReplicas", "/v1/replica", {"page": 1, "limit": LIST_PAGE})]),
+            Page("detail", f"/replicas/{rid}/?chat={chat}", [get_replica, (
+                "readReplicaHistory", f"/v1/replica/{rid}/history",
+                {"chat_id": chat, "limit": HISTORY_PAGE})]),
+            Page("queue", f"/replicas/{rid}/queue/?chat={chat}", [get_replica, (
+                "getReplicaChatQueue", f"/v1/replica/{rid}/chats/{chat}/queue", {})]),
+            Page("canvas", f"/replicas/{rid}/canvas/", [get_replica, (
+                "listReplicaCanvasItems", f"/v1/replica/{rid}/canvas", {})]),
+            Page("diffs", f"/replicas/{rid}/diffs/", [
+                ("getReplica?include=diffs", f"/v1/replica/{rid}", {"include": "diffs"})]),
+            Page("hooks", f"/replicas/{rid}/hooks/", [get_replica, (
+                "getReplicaHooks", f"/v1/replica/{rid}/hooks", {})]),
+        ]
+    }  # fmt: skip
+
+
+def direct_calls(servers: Servers, calls, times: int) -> dict[str, list[float]]:
+    """Each call straight to the emulator, on a kept-alive connection."""
+    out: dict[str, list[float]] = {}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(base_url=servers.emulator_url, headers=headers, timeout=30) as api:
+        for operation, path, params in calls:
+            api.get(path, params=params).raise_for_status()  # connect
+            samples = out.setdefault(operation, [])
+            for _ in range(times):
+                started = time.perf_counter()
+                api.get(path, params=params).raise_for_status()
+                samples.append(time.perf_counter() - started)
+    return out
+
+
+# --- the sections --------------------------------------------------------------------------
+
+
+def bench_ttfb(servers: Servers, rid: str, chat: str, requests: int) -> None:
+    page = pages(rid, chat)["detail"]
+    direct = direct_calls(servers, page.calls, requests)
+    slowest_direct = max(statistics.median(v) for v in direct.values())
+    [cookie] = servers.sessions(["bench-ttfb"])
+    named = load(RawClient(servers.portal_port, cookie), page.path, requests)
+    # First visits: one new user per request, so nothing is remembered for the replica.
+    first = []
+    users = [f"bench-first-{i}" for i in range(requests)]
+    for user_cookie in servers.sessions(users):
+        client = RawClient(servers.portal_port, user_cookie)
+        first.append(client.get(f"/replicas/{rid}/"))
+        client.close()
+    print(f"\n## Detail page, time to first byte ({servers.latency_ms:g} ms injected per call)")
+    print("goal: within 1.2x the slowest single upstream call the page makes")
+    for operation, samples in direct.items():
+        print(f"  direct {operation + ':':<30} {summary(samples)}")
+    for label, answers in (
+        ("chat named in the URL (?chat=)", named),
+        ("first visit (nothing remembered)", first),
+    ):
+        ttfb = [a.ttfb for a in answers]
+        # Per request: TTFB over the slowest call that request made (measured in the portal).
+        ratio = [a.ttfb / a.timing["upstream-slowest"] for a in answers]
+        calls = statistics.median(a.timing.get("upstream-calls", 0) for a in answers)
+        print(f"  {label}:")
+        print(f"    TTFB {summary(ttfb)};  {calls:g} upstream calls")
+        print(
+            f"    TTFB / slowest call of the same request: median {statistics.median(ratio):.2f}x;"
+            f"  median TTFB / slowest direct call: {statistics.median(ttfb) / slowest_direct:.2f}x"
+        )
+
+
+def bench_pages(servers: Servers, rid: str, chat: str, requests: int) -> None:
+    [cookie] = servers.sessions(["bench-pages"])
+    client = RawClient(servers.portal_port, cookie)
     print(
-        "\n## Detail page (GET /replicas/<id>/: getReplica + listChats concurrently, then history)"
+        f"\n## Pages next to the direct calls they make ({servers.latency_ms:g} ms injected per call)"
     )
-    print(f"emulator latency injected: {servers.latency_ms:g} ms per call")
     print(
-        f"emulator per call (direct):  median {ms(statistics.median(upstream))}, p95 {ms(pct(upstream, 0.95))}"
+        f"{'page':<8} {'page median':>12} {'page p95':>9} {'slowest direct':>15} {'ratio':>6}  calls (direct median)"
     )
+    for page in pages(rid, chat).values():
+        answers = load(client, page.path, requests)
+        direct = direct_calls(servers, page.calls, requests)
+        medians = {op: statistics.median(v) for op, v in direct.items()}
+        page_median = statistics.median(a.total for a in answers)
+        slowest = max(medians.values())
+        calls = ", ".join(f"{op} {ms(v)}" for op, v in medians.items())
+        print(
+            f"{page.name:<8} {ms(page_median):>12} {ms(pct([a.total for a in answers], 0.95)):>9}"
+            f" {ms(slowest):>15} {page_median / slowest:>5.2f}x  {calls}"
+        )  # fmt: skip
+    client.close()
+
+
+def bench_own(servers: Servers, rid: str, chat: str, requests: int) -> None:
+    [cookie] = servers.sessions(["bench-own"])
+    client = RawClient(servers.portal_port, cookie)
     print(
-        f"portal detail page:          median {ms(statistics.median(page))}, p95 {ms(pct(page, 0.95))}  ({requests} requests)"
+        f"\n## The portal's own time per page (upstream at {servers.latency_ms:g} ms, one kept-alive client)"
+    )
+    print("own = the page's time at the client minus the portal's wait for upstream calls, per")
+    print("request (the wait is measured in the portal's transport and sent in Server-Timing).")
+    print(f"{'page':<8} {'own median':>11} {'own p95':>9} {'page median':>12} {'upstream':>9} {'calls':>6} {'bytes':>7}")  # fmt: skip
+    # The home page calls no API: the portal's cost of any signed-in page.
+    for page in [Page("home", "/", []), *pages(rid, chat).values()]:
+        answers = load(client, page.path, requests)
+        own = [a.own for a in answers]
+        print(
+            f"{page.name:<8} {ms(statistics.median(own)):>11} {ms(pct(own, 0.95)):>9}"
+            f" {ms(statistics.median(a.total for a in answers)):>12}"
+            f" {ms(statistics.median(a.upstream for a in answers)):>9}"
+            f" {statistics.median(a.timing.get('upstream-calls', 0) for a in answers):>6g}"
+            f" {answers[-1].size:>7}"
+        )  # fmt: skip
+    client.close()
+
+
+async def _hammer(port: int, cookie: str, path: str, until: float, times: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Cookie: sessionid={cookie}\r\nConnection: keep-alive\r\n\r\n"
+    ).encode()
+    try:
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+            await reader.readexactly(length)
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise SystemExit(f"{path}: {head.splitlines()[0]!r}")
+            times.append(time.perf_counter() - started)
+    finally:
+        writer.close()
+
+
+async def _throughput(port: int, cookie: str, path: str, clients: int, seconds: float):
+    times: list[float] = []
+    await asyncio.gather(
+        *(_hammer(port, cookie, path, time.perf_counter() + 1, []) for _ in range(clients))
+    )
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(_hammer(port, cookie, path, started + seconds, times) for _ in range(clients))
+    )  # fmt: skip
+    return len(times) / (time.perf_counter() - started), times
+
+
+def bench_throughput(servers: Servers, rid: str, chat: str, clients: int, seconds: float) -> None:
+    [cookie] = servers.sessions(["bench-throughput"])
+    print(
+        f"\n## Throughput, one worker, {clients} concurrent clients (upstream at {servers.latency_ms:g} ms)"
+    )
+    for page in list(pages(rid, chat).values())[:2]:
+        rate, times = asyncio.run(
+            _throughput(servers.portal_port, cookie, page.path, clients, seconds)
+        )
+        print(f"{page.name:<8} {rate:6.1f} pages/s   latency {summary(times)}  ({len(times)} pages in {seconds:g} s)")  # fmt: skip
+
+
+def bench_connections(servers: Servers, rid: str, chat: str, loads: int = 100) -> None:
+    [cookie] = servers.sessions(["bench-connections"])
+    client = RawClient(servers.portal_port, cookie)
+    all_pages = list(pages(rid, chat).values())
+    for page in all_pages:  # warm-up: every page once, so both pools have their connections
+        load(client, page.path, 2, warm_up=0)
+    before = servers.connections()
+    for i in range(loads):
+        client.get(all_pages[i % len(all_pages)].path)
+    after = servers.connections()
+    client.close()
+    print(f"\n## Upstream connections ({servers.latency_ms:g} ms injected per call)")
+    print(
+        f"{loads} page loads after warm-up ({', '.join(p.name for p in all_pages)} in turn):"
+        f" {after['requests'] - before['requests']} upstream requests over"
+        f" {after['connections'] - before['connections']} new TCP connections"
     )
 
 
@@ -368,31 +761,105 @@ async def fan_out(servers: Servers, cookie: str, rid: str, chat_id: str, viewers
     }
 
 
+def profile(servers: Servers, rid: str, chat: str, seconds: float, top: int = 15) -> None:
+    """Sample the worker with py-spy while one client loads a page again and again; print the
+    top functions (self and total) and the self time by package. Only samples of the thread
+    holding the GIL count (`--gil`): Python work, in the event loop or any thread, not waits."""
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("py-spy is missing: `make install` installs the dev dependencies")
+    [cookie] = servers.sessions(["bench-profile"])
+    for page in list(pages(rid, chat).values())[:2]:
+        client = RawClient(servers.portal_port, cookie)
+        load(client, page.path, 20)
+        out = servers.tmp / f"profile-{page.name}.txt"
+        recorder = subprocess.Popen(
+            [spy, "record", "--pid", str(servers.portal_worker), "--rate", "1000", "--format",
+             "raw", "--nolineno", "--gil", "--output", str(out), "--duration", str(int(seconds))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        time.sleep(1.0)  # py-spy attaches
+        answers = []
+        deadline = time.perf_counter() + seconds - 1.5
+        while time.perf_counter() < deadline:
+            answers.append(client.get(page.path))
+        client.close()
+        recorder.wait()
+        samples, self_time, total, packages = aggregate_stacks(out.read_text().splitlines())
+        if not samples:
+            raise SystemExit(f"py-spy recorded nothing: {recorder.stderr.read().decode()}")
+        per_page = samples / max(1, len(answers))  # 1 kHz: a sample is 1 ms on a CPU
+        print(
+            f"\n## Profile: {page.name} page ({page.path}), upstream at {servers.latency_ms:g} ms"
+        )
+        print(
+            f"{len(answers)} pages, own time median {ms(statistics.median(a.own for a in answers))};"
+            f" {samples} samples holding the GIL at 1 kHz = {per_page:.1f} ms of Python per page"
+        )
+        print("self time by package:")
+        for name, n in packages.most_common(top):
+            print(f"  {100 * n / samples:5.1f}%  {name}")
+        print("top functions, total (inclusive) time, below the server's scaffolding:")
+        # Frames in (nearly) every sample are the server's scaffolding (the event loop, ...).
+        inner = [(f, n) for f, n in total.most_common() if frame_package(f) not in SCAFFOLDING]
+        inner = inner[:top]
+        for frame, n in inner:
+            print(f"  {100 * n / samples:5.1f}%  {frame}")
+        print("top functions, self time:")
+        for frame, n in self_time.most_common(top):
+            print(f"  {100 * n / samples:5.1f}%  {frame}")
+        print(f"(raw stacks: {out})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per throughput run")
     parser.add_argument("--viewers", default="1,10,100,1000")
+    parser.add_argument("--sections", default=",".join(SECTIONS))
+    parser.add_argument("--profile", action="store_true", help="only profile list and detail")
     args = parser.parse_args()
+    sections = [s for s in args.sections.split(",") if s]
+    if unknown := set(sections) - set(SECTIONS):
+        parser.error(f"unknown sections {sorted(unknown)}: choose from {SECTIONS}")
     servers = Servers(args.latency_ms)
     try:
         servers.start()
-        cookie = servers.session_cookie()
-        rid, chat_id = make_replica(servers)
-        bench_detail(servers, cookie, rid, args.requests)
-        print("\n## SSE fan-out on one replica (one portal worker)")
-        print(
-            f"{'viewers':>8} {'upstream streams':>17} {'events':>7} {'deliveries':>11} {'added median':>13} {'added p99':>10} {'peak RSS':>9}"
-        )
-        for n in [int(v) for v in args.viewers.split(",") if v]:
-            r = asyncio.run(fan_out(servers, cookie, rid, chat_id, n))
+        rid, chat = find_page_replica(servers)
+        if args.profile:
+            servers.set_latency(0)
+            profile(servers, rid, chat, seconds=12)
+            return
+        if "ttfb" in sections:
+            bench_ttfb(servers, rid, chat, args.requests)
+        if "pages" in sections:
+            bench_pages(servers, rid, chat, args.requests)
+        if "connections" in sections:
+            bench_connections(servers, rid, chat)
+        servers.set_latency(0)
+        if "own" in sections:
+            bench_own(servers, rid, chat, args.requests * 2)
+        if "throughput" in sections:
+            bench_throughput(servers, rid, chat, args.concurrency, args.duration)
+        if "fanout" in sections:
+            servers.set_latency(args.latency_ms)
+            fan_rid, fan_chat = make_replica(servers)
+            [cookie] = servers.sessions(["bench-fanout"])
+            print("\n## SSE fan-out on one replica (one portal worker)")
             print(
-                f"{r['viewers']:>8} {r['upstream_streams']:>17} {r['events']:>7} {r['deliveries']:>11}"
-                f" {ms(r['added_median']):>13} {ms(r['added_p99']):>10} {r['peak_mb'] or 0:>6.0f} MB"
+                f"{'viewers':>8} {'upstream streams':>17} {'events':>7} {'deliveries':>11} {'added median':>13} {'added p99':>10} {'peak RSS':>9}"
             )
-            time.sleep(6)  # the shared upstream closes after its grace period
+            for n in [int(v) for v in args.viewers.split(",") if v]:
+                r = asyncio.run(fan_out(servers, cookie, fan_rid, fan_chat, n))
+                print(
+                    f"{r['viewers']:>8} {r['upstream_streams']:>17} {r['events']:>7} {r['deliveries']:>11}"
+                    f" {ms(r['added_median']):>13} {ms(r['added_p99']):>10} {r['peak_mb'] or 0:>6.0f} MB"
+                )
+                time.sleep(6)  # the shared upstream closes after its grace period
     finally:
         servers.stop()
 

@@ -12,6 +12,7 @@ middleware turns that into the friendly "add your API key" page, so a view never
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from functools import wraps
@@ -135,6 +136,25 @@ async def ausable_key(request) -> ApiKey:
     return key
 
 
+def load_identity(request, *, with_key: bool = False) -> None:
+    """Who is asking, loaded before the view (by the accounts middleware, in one thread hop
+    under ASGI): the session, the user, the admin flag and, for views that need it, the
+    acting key, each cached on the request. So `request.auser()`, `aacting_kind()` and
+    `ausable_key()` then answer without the database (each would be a thread hop), and so
+    does the header every page renders."""
+    user = request.user
+    authenticated = user.is_authenticated  # loads the session and the user
+    # `request.user` and `await request.auser()` are cached apart: one object for both.
+    request._acached_user = getattr(request, "_cached_user", user)
+    if not authenticated:
+        return
+    is_org_admin(user)
+    request.session.get(SESSION_KEY)
+    if with_key:
+        with contextlib.suppress(NoUsableKey):  # the view's `requires_api_key` says so
+            usable_key(request)
+
+
 @sensitive_variables("plaintext")
 def _decrypt(key: ApiKey) -> str:
     try:
@@ -212,4 +232,6 @@ def requires_api_key(view):
                 return redirect_to_key_needed(request)
             return view(request, *args, **kwargs)
 
+    # The accounts middleware loads the key before such a view, with the user.
+    wrapper.requires_api_key = True
     return login_required(wrapper)

@@ -221,8 +221,16 @@ async def control_faults(request: Request) -> JSONResponse:
     return JSONResponse({"rules": store.fault_rules})
 
 
+async def control_connections(request: Request) -> JSONResponse:
+    """How many distinct client connections (address and port) have sent API requests, and
+    how many requests: `make bench` checks that the portal reuses its connections."""
+    clients: dict = request.app.state.api_clients
+    return JSONResponse({"connections": len(clients), "requests": sum(clients.values())})
+
+
 CONTROL_ROUTES = [
     Route("/_emulator/health", control_health),
+    Route("/_emulator/connections", control_connections),
     Route("/_emulator/config", control_config, methods=["GET", "POST"]),
     Route("/_emulator/reset", control_reset, methods=["POST"]),
     Route("/_emulator/webhooks", control_webhooks),
@@ -273,6 +281,7 @@ class EmulatorASGI:
         self.starlette = app
         self.state = app.state
         self.middleware: ASGIApp = EmulatorMiddleware(app)
+        self.state.api_clients = {}  # (host, port) -> requests: /_emulator/connections
         config: EmulatorConfig = app.state.store.config
         if config.contract:
             self.middleware = contract.ContractMiddleware(
@@ -282,4 +291,8 @@ class EmulatorASGI:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in {"http", "websocket"}:
             scope["app"] = self.starlette
+            client = scope.get("client")
+            if client and not scope["path"].startswith("/_emulator/"):
+                clients = self.state.api_clients
+                clients[tuple(client)] = clients.get(tuple(client), 0) + 1
         await self.middleware(scope, receive, send)

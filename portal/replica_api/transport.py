@@ -25,6 +25,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from . import errors
+from .timing import track
 
 log = logging.getLogger("portal.replica_api")
 
@@ -260,7 +261,8 @@ def send_sync(settings: Settings, api_key: str | None, call: Call) -> Any:
     while True:
         attempt += 1
         try:
-            response = pool.send(_build(pool, settings, call, api_key))
+            with track():
+                response = pool.send(_build(pool, settings, call, api_key))
             return parse(call, response)
         except httpx.HTTPError as exc:
             error: errors.ReplicaAPIError = unreachable(call, exc)
@@ -279,7 +281,8 @@ async def send_async(settings: Settings, api_key: str | None, call: Call) -> Any
     while True:
         attempt += 1
         try:
-            response = await pool.send(_build(pool, settings, call, api_key))
+            with track():
+                response = await pool.send(_build(pool, settings, call, api_key))
             return parse(call, response)
         except httpx.HTTPError as exc:
             error: errors.ReplicaAPIError = unreachable(call, exc)
