@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.cache import cache
+
 from portal.replica_api import errors
 from portal.replica_api.transport import Call
 
@@ -65,6 +67,84 @@ def created_id(result: Any) -> str | None:
     return None
 
 
+# --- names and words: "Archived replica billing-csv-export" -----------------------------------
+
+NAME_TTL = 24 * 60 * 60
+# What each operation did, as words for the log (the operationId stays beside it).
+OPERATION_WORDS = {
+    "createReplica": "Created replica",
+    "deleteReplica": "Deleted replica",
+    "wakeReplica": "Woke replica",
+    "sleepWorkspace": "Put to sleep replica",
+    "archiveWorkspace": "Archived replica",
+    "sendReplicaMessage": "Sent a message to replica",
+    "createReplicaChat": "Started a chat in replica",
+    "deleteReplicaChat": "Deleted a chat in replica",
+    "reorderReplicaChatQueue": "Reordered the queue of replica",
+    "removeReplicaChatQueueMessage": "Removed a queued message from replica",
+    "clearReplicaChatQueue": "Cleared the queue of replica",
+    "portal.addApiKey": "Added the API key",
+    "portal.replaceApiKey": "Replaced the API key with",
+    "portal.deleteApiKey": "Deleted the API key",
+    "portal.switchActingAs": "Switched the key they act with",
+    "portal.addMember": "Added member",
+    "portal.changeRole": "Changed the role of",
+    "portal.deactivateMember": "Deactivated",
+    "portal.reactivateMember": "Reactivated",
+    "portal.makeSetPasswordLink": "Made a set-password link for",
+    "portal.changePassword": "Changed their password",
+    "portal.rotateApiKeys": "Re-encrypted the stored API keys",
+    "portal.changeSetting": "Changed the setting",
+}
+
+
+def operation_words(operation: str) -> str:
+    """An operation as words ("Archived replica"); unknown ones as a readable phrase."""
+    if operation in OPERATION_WORDS:
+        return OPERATION_WORDS[operation]
+    bare = operation.removeprefix("portal.")
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in bare).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _name_key(replica_id: str) -> str:
+    return f"audit:replica-name:{replica_id}"
+
+
+async def remember_replica_name(replica_id: str, name: str) -> None:
+    """Let the log name this replica (the pages that show a replica tell it its name)."""
+    await cache.aadd(_name_key(replica_id), name, NAME_TTL)
+
+
+def _replica_of(call: Call) -> str | None:
+    """The replica (or workspace) a call's path names, if any."""
+    parts = call.path.strip("/").split("/")
+    if len(parts) >= 3 and parts[1] in ("replica", "workspaces"):
+        return parts[2]
+    return None
+
+
+def _created_name(result: Any) -> str:
+    replica = getattr(result, "replica", None)
+    return str(getattr(replica, "name", "") or "")
+
+
+def _target_name(call: Call, result: Any) -> str:
+    return (
+        _created_name(result)
+        or (cache.get(_name_key(rid)) if (rid := _replica_of(call)) else "")
+        or ""
+    )
+
+
+async def _atarget_name(call: Call, result: Any) -> str:
+    return (
+        _created_name(result)
+        or (await cache.aget(_name_key(rid)) if (rid := _replica_of(call)) else "")
+        or ""
+    )
+
+
 def outcome(error: errors.ReplicaAPIError | None) -> tuple[str, int | None]:
     """(result, status_code) for an audit entry."""
     if error is None:
@@ -94,6 +174,7 @@ def record_call(
     status_code: int | None = None,
 ) -> AuditEntry:
     entry = _call_entry(user, key_kind, call, result, error, status_code)
+    entry.target_name = _target_name(call, result)[:255]
     entry.save()
     return entry
 
@@ -108,6 +189,7 @@ async def arecord_call(
     status_code: int | None = None,
 ) -> AuditEntry:
     entry = _call_entry(user, key_kind, call, result, error, status_code)
+    entry.target_name = (await _atarget_name(call, result))[:255]
     await entry.asave()
     return entry
 

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
 from . import throttle
-from .models import AuditResult
+from .models import AuditResult, PortalSettings
 from .roles import ROLE_CHOICES
 
 User = get_user_model()
@@ -187,3 +187,17 @@ class AuditFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")
         return cleaned
+
+
+class PortalSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PortalSettings
+        fields = ["members_may_remove_others_replicas"]
+        labels = {
+            "members_may_remove_others_replicas": "Members may archive and delete replicas "
+            "they did not create"
+        }
+        help_texts = {
+            "members_may_remove_others_replicas": "Off: only the replica's creator and org "
+            "admins may. Either way, removing someone else's replica asks for its name."
+        }

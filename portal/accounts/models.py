@@ -48,6 +48,9 @@ class ApiKey(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
     # When the live check on save succeeded; NULL when stored unchecked (API unreachable).
     verified_at = models.DateTimeField(null=True, blank=True)
+    # The API's user behind a personal key (getUserProfile), once known: tells whose replica
+    # is whose when the API names only its user id.
+    api_user_id = models.CharField(max_length=64, blank=True, db_index=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     # Set when the API answered 401 to this key; a rejected key is not used again.
     rejected_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +116,10 @@ class AuditResult(models.TextChoices):
     UNREACHABLE = "unreachable", "unreachable"
 
 
+# Operations whose words say it all (their target is the actor themself, or nothing).
+WORDS_ALONE = frozenset({"portal.changePassword", "portal.rotateApiKeys", "portal.switchActingAs"})
+
+
 class AuditEntry(models.Model):
     """One mutating call to the Replica API made through the portal, or one of the portal's
     own actions on keys, roles and the acting key (operation names starting "portal.")."""
@@ -132,6 +139,8 @@ class AuditEntry(models.Model):
     operation = models.CharField(max_length=100, db_index=True)
     # The ids in the call's path ("replica/chat"), plus the id of what a create made.
     target_id = models.CharField(max_length=255, blank=True)
+    # The name of the replica it acted on, when the portal knew it.
+    target_name = models.CharField(max_length=255, blank=True)
     # HTTP status of the upstream answer; NULL for success with no status known,
     # for unreachable, and for portal actions.
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -148,6 +157,20 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.operation} {self.result}"
 
     @property
+    def words(self) -> str:
+        """What happened, in words: "Archived replica billing-csv-export"."""
+        from .audit import operation_words
+
+        what = operation_words(self.operation)
+        if self.operation in WORDS_ALONE:
+            return what
+        if self.operation.startswith("portal."):
+            target = self.target_id  # a username, a masked key, a setting
+        else:  # the replica's name, else its id (the first id of the call's path)
+            target = self.target_name or self.target_id.split("/")[0]
+        return f"{what} {target}".strip()
+
+    @property
     def status_label(self) -> str:
         if self.result == AuditResult.UNREACHABLE:
             return "unreachable"
@@ -156,3 +179,40 @@ class AuditEntry(models.Model):
         if self.operation.startswith("portal."):
             return "done"
         return "2xx" if self.result == AuditResult.OK else "error"
+
+
+class PortalSettings(models.Model):
+    """The org admins' choices for the whole portal: one row (`PortalSettings.load()`)."""
+
+    # May a member archive or delete a replica they did not create? (Admins always may.)
+    members_may_remove_others_replicas = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "portal settings"
+
+    def __str__(self) -> str:
+        return "Portal settings"
+
+    CACHE_KEY = "accounts:portal-settings"
+
+    @classmethod
+    def load(cls) -> PortalSettings:
+        return cls.objects.get_or_create(pk=1)[0]
+
+    @classmethod
+    async def aload(cls) -> PortalSettings:
+        """The settings, from the cache (every page header asks; saving clears it)."""
+        from django.core.cache import cache
+
+        settings = await cache.aget(cls.CACHE_KEY)
+        if settings is None:
+            settings = (await cls.objects.aget_or_create(pk=1))[0]
+            await cache.aset(cls.CACHE_KEY, settings, 10 * 60)
+        return settings
+
+    def save(self, *args, **kwargs) -> None:
+        from django.core.cache import cache
+
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)

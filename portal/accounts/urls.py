@@ -17,6 +17,7 @@ account_patterns = [
     path("account/acting/", acting.switch_acting, name="switch_acting"),
     path("team/", team.team, name="team"),
     path("team/add/", team.add_member, name="add_member"),
+    path("team/settings/", team.portal_settings, name="portal_settings"),
     path("team/<int:user_id>/role/", team.change_role, name="change_role"),
     path("team/<int:user_id>/active/", team.set_active, name="set_active"),
     path("team/<int:user_id>/link/", team.make_set_password_link, name="set_password_link"),

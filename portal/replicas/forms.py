@@ -33,6 +33,12 @@ log = logging.getLogger("portal.replicas")
 class ReplicaFilterForm(forms.Form):
     """The list page's filters; they live in the URL (a GET form)."""
 
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Name",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "contains…"}),
+    )
     status = forms.ChoiceField(
         required=False, choices=[("", "Any status"), *choices.status_choices()]
     )

@@ -20,7 +20,7 @@ User = get_user_model()
 
 
 def test_admin_sees_the_team(as_admin, member, outsider, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = as_admin.get(TEAM)
     body = response.content.decode()
     assert response.status_code == 200

@@ -24,7 +24,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import audit
-from ..forms import AddMemberForm, RoleForm
+from ..forms import AddMemberForm, PortalSettingsForm, RoleForm
+from ..models import PortalSettings
 from ..roles import ADMIN, ADMIN_GROUP, MEMBER, ROLE_CHOICES, admin_required, set_role
 from .common import go
 
@@ -166,8 +167,42 @@ def team(request):
     return render(
         request,
         TEMPLATE,
-        {"rows": rows, "role_choices": ROLE_CHOICES, "new_link": new_link},
+        {
+            "rows": rows,
+            "role_choices": ROLE_CHOICES,
+            "new_link": new_link,
+            "settings_form": PortalSettingsForm(instance=PortalSettings.load()),
+        },
     )
+
+
+@admin_required
+@require_POST
+def portal_settings(request):
+    """The org's choices for the whole portal (today: who may remove others' replicas)."""
+    settings = PortalSettings.load()
+    form = PortalSettingsForm(request.POST, instance=settings)
+    changed = form.is_valid() and form.has_changed()
+    if changed:
+        form.save()
+        allowed = form.cleaned_data["members_may_remove_others_replicas"]
+        audit.record_portal_action(
+            request.user,
+            "changeSetting",
+            target_id="members_may_remove_others_replicas",
+            detail="members may archive and delete others' replicas"
+            if allowed
+            else "only admins and creators may archive and delete replicas",
+        )
+    if request.htmx:
+        context = {
+            "settings_form": PortalSettingsForm(instance=settings),
+            "settings_note": "Saved." if changed else "",
+        }
+        return render(request, f"{TEMPLATE}#portal-settings", context)
+    if changed:
+        messages.success(request, "The setting is saved.")
+    return redirect("accounts:team")
 
 
 @sensitive_post_parameters("password")

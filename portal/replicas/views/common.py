@@ -23,9 +23,14 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from portal.accounts.acting import async_api_for
+from portal.accounts.audit import remember_replica_name
+from portal.accounts.models import PortalSettings
+from portal.accounts.roles import ais_org_admin
 from portal.lib.api_errors import Problem, describe, report
 from portal.lib.pages import NotFoundPage
 from portal.replica_api import AsyncReplicaAPI, errors, models
+from portal.replicas.ownership import REFUSAL, Owner, Owners, may_remove
+from portal.replicas.ownership import UNKNOWN as UNKNOWN_OWNER
 
 Fetch = Callable[[AsyncReplicaAPI], Awaitable[Any]]
 
@@ -77,6 +82,9 @@ class ReplicaPage:
     # Fetches that failed otherwise: name -> what to say in that box.
     failed: dict[str, Problem] = field(default_factory=dict)
     environment_names: dict[str, str] = field(default_factory=dict)
+    owner: Owner = UNKNOWN_OWNER
+    # May the viewer archive or delete it (admins; members their own, or as the setting says)?
+    may_remove: bool = True
 
     @property
     def status(self) -> str:
@@ -118,6 +126,13 @@ class ReplicaPage:
             context = header_context(self.replica)
             env_id = context["extras"].get("environment_id")
             context["environment_name"] = self.environment_names.get(env_id or "")
+            context.update(
+                owner=self.owner,
+                may_remove=self.may_remove,
+                # Someone else's (or not known to be the viewer's): type its name to remove.
+                confirm_by_name=self.owner.mine is not True,
+                removal_refusal=REFUSAL.format(who=self.owner.label),
+            )
         else:
             context = unknown_header_context(self.replica_id)
         context["failed"] = self.failed
@@ -280,4 +295,15 @@ async def load_replica_page(
             env_names = {str(env.id): env.name for env in result.environments}
             await cache.aset(names_key, env_names, ENV_NAMES_TTL)
     page.environment_names = env_names or {}
+    if page.replica is not None:
+        await _whose(request, page)
+        await remember_replica_name(replica_id, page.replica.name)
     return page
+
+
+async def _whose(request, page: ReplicaPage) -> None:
+    """Who created the replica, and whether the viewer may archive or delete it."""
+    page.owner = (await Owners.load(request, page.api, [page.replica])).of(page.replica)
+    is_admin = await ais_org_admin(await request.auser())
+    settings = await PortalSettings.aload()
+    page.may_remove = may_remove(is_admin, page.owner, settings.members_may_remove_others_replicas)

@@ -35,6 +35,7 @@ from portal.replica_api import errors
 from .. import choices
 from ..forms import TOKEN_RE, CreateReplicaForm, Image, environment_choices, new_token
 from ..outcomes import answer_lost
+from ..ownership import remember_created
 
 TEMPLATE = "replicas/create.html"
 PENDING = "pending"
@@ -176,9 +177,11 @@ async def create_replica(request):
                     await cache.adelete(key)  # free the token: the user may try again
             if found is not None:
                 await cache.aset(key, found, TOKEN_TTL)
+                await remember_created(request, found, form.cleaned_data["name"], api.key_kind)
                 return _go_to(request, found)
             if created is not None:
                 replica_id = str(created.replica.id)
+                await remember_created(request, replica_id, created.replica.name, api.key_kind)
                 await cache.aset(key, replica_id, TOKEN_TTL)
                 await cache.adelete(_images_key(user.pk, token))
                 return _go_to(request, replica_id)

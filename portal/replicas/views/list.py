@@ -4,19 +4,27 @@
 partial); `replicas:list_results` is the same partial on its own, which the page polls
 (static/js/poll.js) so status badges and relative times stay current without a reload.
 
-"Only mine" filters on the acting key's API user (`getUserProfile().userId`, cached per key).
-The org key acts as the Replicas bot, which has no user, and the API cannot filter for
-replicas without one, so the filter is offered (disabled, with the reason) only with a
-personal key.
+- "Only mine" filters on the acting key's API user (`getUserProfile().userId`, kept on the
+  key). The org key acts as the Replicas bot, which has no user, and the API cannot filter
+  for replicas without one, so the filter is offered (disabled, with the reason) only with a
+  personal key.
+- "Created by": who made each replica, as far as the portal can know (`ownership.py`).
+- Name search: the API has no name filter, so the portal reads the newest pages the API
+  returns (the status and source filters still apply upstream), concurrently, up to
+  `SEARCH_MAX_PAGES` × `MAX_PAGE_SIZE` replicas, filters them by name, and says when that
+  bound was reached.
 """
 
 from __future__ import annotations
 
-from django.core.cache import cache
+import asyncio
+import math
+from dataclasses import dataclass
+
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from portal.accounts.acting import acting_kind, api_for, requires_api_key, usable_key
+from portal.accounts.acting import aacting_kind, async_api_for, requires_api_key
 from portal.accounts.models import KeyKind
 from portal.lib.api_errors import report
 from portal.lib.htmx import render_box
@@ -24,11 +32,12 @@ from portal.replica_api import errors
 
 from .. import choices
 from ..forms import ReplicaFilterForm
+from ..ownership import Owners, api_user_id
 
 TEMPLATE = "replicas/list.html"
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100  # the spec's maximum `limit`
-API_USER_TTL = 10 * 60
+SEARCH_MAX_PAGES = 10  # a name search reads at most this many pages of MAX_PAGE_SIZE
 # Poll intervals (seconds): quick while a replica is preparing, relaxed otherwise.
 POLL_FAST = 3
 POLL_SLOW = 15
@@ -44,24 +53,14 @@ def _positive_int(value: str | None, default: int, maximum: int | None = None) -
     return min(number, maximum) if maximum else number
 
 
-def _api_user_id(request, api) -> str:
-    """The acting personal key's API user id (cached: it doesn't change for a key)."""
-    key = usable_key(request)
-    cache_key = f"replicas:api-user:{key.pk}:{key.last_four}:{key.added_at.timestamp()}"
-    user_id = cache.get(cache_key)
-    if user_id is None:
-        user_id = str(api.get_user_profile().profile.userId)
-        cache.set(cache_key, user_id, API_USER_TTL)
-    return user_id
-
-
-def _row(replica) -> dict:
+def _row(replica, owner) -> dict:
     status = str(getattr(replica.status, "value", replica.status))
     return {
         "id": replica.id,
         "name": replica.name,
         "status": status,
         "source": str(getattr(replica.source, "value", replica.source)),
+        "owner": owner,
         "repositories": [{"name": r.name, "url": str(r.url)} for r in replica.repositories],
         "pull_requests": [
             {"url": str(pr.url), "label": f"{pr.repository}#{pr.number}"}
@@ -72,39 +71,87 @@ def _row(replica) -> dict:
     }
 
 
-def _form(request) -> ReplicaFilterForm:
-    mine_available = acting_kind(request) == KeyKind.PERSONAL
+@dataclass
+class SearchResult:
+    """A page of name-search matches, shaped like the API's list result for the template."""
+
+    replicas: list
+    total: int
+    page: int
+    total_pages: int
+    searched: int  # how many replicas were read
+    available: int  # how many the API has under the other filters
+    bounded: bool  # the bound stopped the search before the end
+
+
+async def _search(api, query: str, page: int, **filters) -> SearchResult:
+    """Read the newest pages (the first to learn how many there are, then the rest at once,
+    up to the bound) and keep the replicas whose name contains `query`."""
+    first = await api.list_replicas(page=1, limit=MAX_PAGE_SIZE, **filters)
+    pages = min(first.total_pages, SEARCH_MAX_PAGES)
+    rest = await asyncio.gather(
+        *(api.list_replicas(page=n, limit=MAX_PAGE_SIZE, **filters) for n in range(2, pages + 1))
+    )
+    seen: set[str] = set()
+    replicas = []
+    for result in (first, *rest):
+        for replica in result.replicas:
+            if str(replica.id) not in seen:  # pages can shift while they are read
+                seen.add(str(replica.id))
+                replicas.append(replica)
+    needle = query.casefold()
+    matches = [r for r in replicas if needle in r.name.casefold()]
+    total_pages = max(1, math.ceil(len(matches) / PAGE_SIZE))
+    start = (page - 1) * PAGE_SIZE
+    return SearchResult(
+        replicas=matches[start : start + PAGE_SIZE],
+        total=len(matches),
+        page=page,
+        total_pages=total_pages,
+        searched=len(replicas),
+        available=first.total,
+        bounded=first.total_pages > SEARCH_MAX_PAGES,
+    )
+
+
+async def _form(request) -> ReplicaFilterForm:
+    mine_available = await aacting_kind(request) == KeyKind.PERSONAL
     form = ReplicaFilterForm(request.GET, mine_available=mine_available)
     form.is_valid()  # invalid values are reported and left out; valid ones still apply
     return form
 
 
-def _list_context(request) -> dict:
-    form = _form(request)
+async def _list_context(request) -> dict:
+    form = await _form(request)
     filters = form.cleaned_data
     page = _positive_int(request.GET.get("page"), 1)
     limit = _positive_int(request.GET.get("limit"), PAGE_SIZE, MAX_PAGE_SIZE)
-    api = api_for(request)
+    api = await async_api_for(request)
     user_id = None
     mine_problem = None
     if filters.get("mine"):
-        try:
-            user_id = _api_user_id(request, api)
-        except errors.NotFound:
+        user_id = await api_user_id(request, api)
+        if user_id is None:
             mine_problem = "Your key has no user profile, so “only mine” can't be applied."
-    result = api.list_replicas(
-        page=page,
-        limit=limit,
-        status=filters.get("status") or None,
-        source=filters.get("source") or None,
-        user_id=user_id,
-    )
-    rows = [_row(r) for r in result.replicas]
-    filtered = bool(filters.get("status") or filters.get("source") or user_id)
+    upstream = {
+        "status": filters.get("status") or None,
+        "source": filters.get("source") or None,
+        "user_id": user_id,
+    }
+    query = (filters.get("q") or "").strip()
+    if query:
+        result = await _search(api, query, page, **upstream)
+    else:
+        result = await api.list_replicas(page=page, limit=limit, **upstream)
+    owners = await Owners.load(request, api, result.replicas)
+    rows = [_row(r, owners.of(r)) for r in result.replicas]
+    filtered = bool(filters.get("status") or filters.get("source") or user_id or query)
     return {
         "form": form,
         "rows": rows,
         "result": result,
+        "query": query,
+        "search": result if query else None,
         "filtered": filtered,
         "mine_problem": mine_problem,
         "past_last_page": not rows and result.total > 0,
@@ -114,10 +161,10 @@ def _list_context(request) -> dict:
     }
 
 
-def _failed_context(request, exc: errors.ReplicaAPIError) -> dict:
+async def _failed_context(request, exc: errors.ReplicaAPIError) -> dict:
     """The page without results: the box says why, and keeps polling until it recovers."""
     return {
-        "form": _form(request),
+        "form": await _form(request),
         "rows": [],
         "result": None,
         "list_problem": report(request, exc, "replica list"),
@@ -127,26 +174,25 @@ def _failed_context(request, exc: errors.ReplicaAPIError) -> dict:
 
 @requires_api_key
 @require_GET
-def replica_list(request):
+async def replica_list(request):
     try:
-        context = _list_context(request)
+        context = await _list_context(request)
     except errors.ReplicaAPIError as exc:
-        context = _failed_context(request, exc)
+        context = await _failed_context(request, exc)
     return render_box(request, TEMPLATE, context, boxes=("replica-results",))
 
 
 @requires_api_key
 @require_GET
-def list_results(request):
+async def list_results(request):
     """The results partial on its own: what the list page polls. A failed poll keeps the
     table as it was and shows why above it; the next successful poll clears that."""
     try:
-        context = _list_context(request)
+        context = await _list_context(request)
     except errors.ReplicaAPIError as exc:
         problem = report(request, exc, "replica list poll")
-        response = render(
-            request, f"{TEMPLATE}#list-problem", {"list_problem": problem, "oob": True}
-        )
+        context = {"list_problem": problem, "oob": True}
+        response = render(request, f"{TEMPLATE}#list-problem", context)
         response["HX-Reswap"] = "none"
         return response
     return render(request, f"{TEMPLATE}#replica-results", context)
