@@ -264,3 +264,37 @@ def test_header_shows_model_and_size(ada, upstream):
     body = ada.get(f"/replicas/{rid}/").content.decode()
     assert "size: large" in body
     assert "model: gpt-5.5" in body
+
+
+def test_the_composer_can_send_to_another_chat_than_the_open_tab(ada, upstream):
+    from tests.replicas.conftest import idle_replica
+
+    rid = idle_replica(upstream, "chat-picker")
+    first = upstream.list_replica_chats(rid).chats[0]
+    other = upstream.create_replica_chat(rid, {"provider": "codex", "title": "Reviewer"})
+    page = ada.get(f"/replicas/{rid}/?chat={first.id}").content.decode()
+    assert 'name="target_chat"' in page and f'<option value="{other.id}"' in page
+    form = {
+        "chat_id": first.id,
+        "provider": first.provider.value,
+        "target_chat": other.id,
+        f"provider_{other.id}": "codex",
+        f"provider_{first.id}": first.provider.value,
+        "message": "Please review the diff",
+    }
+    body = ada.post(f"/replicas/{rid}/messages/", form, headers=HX).content.decode()
+    assert "Sent." in body and "to another chat" in body
+    wait_idle(upstream, rid, other.id)
+    history = upstream.read_replica_history(rid, chat_id=other.id)
+    assert "Please review the diff" in str(history.model_dump())
+
+
+def test_an_error_replica_shows_its_message_and_its_readable_chats(ada, upstream):
+    replica = seeded(upstream, "error")
+    chats = upstream.get_replica(str(replica.id)).replica.chats or []
+    body = ada.get(f"/replicas/{replica.id}/").content.decode()
+    assert "This workspace is in its error state." in body
+    for chat in chats:
+        assert chat.id in body  # the chats the API still lists, as tabs
+    if chats:
+        assert 'name="message"' in body and "it can't take messages" in body
