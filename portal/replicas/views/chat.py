@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.accounts.acting import async_api_for, requires_api_key
 from portal.lib.api_errors import report
 from portal.lib.htmx import go, render_box
+from portal.lib.outcomes import answer_lost, settle
 from portal.replica_api import errors, models
 from portal.replicas import choices
 from portal.replicas.forms import check_image
-from portal.replicas.outcomes import answer_lost, find_sent_message, settle
+from portal.replicas.outcomes import find_sent_message
 from portal.replicas.rendering import render_history, transcript_dom_id, turn_slot_dom_id
 
 from .common import load_chat_page

@@ -30,11 +30,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from portal.accounts.acting import async_api_for, requires_api_key
 from portal.lib.api_errors import Problem, report
 from portal.lib.htmx import render_box
+from portal.lib.outcomes import answer_lost
 from portal.replica_api import errors
 
 from .. import choices
 from ..forms import TOKEN_RE, CreateReplicaForm, Image, environment_choices, new_token
-from ..outcomes import answer_lost
 from ..ownership import remember_created
 
 TEMPLATE = "replicas/create.html"

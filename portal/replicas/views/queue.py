@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.accounts.acting import async_api_for, requires_api_key
 from portal.lib.api_errors import report
 from portal.lib.htmx import render_box, target
+from portal.lib.outcomes import settle
 from portal.replica_api import errors
-from portal.replicas.outcomes import settle
 
 from .common import load_chat_page
 
