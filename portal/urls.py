@@ -11,4 +11,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("portal.accounts.urls")),
     path("", include("portal.replicas.urls")),
+    path("", include("portal.environments.urls")),
 ]
