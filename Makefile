@@ -39,8 +39,8 @@ test: install browsers ## lint, then the whole suite (SQLite; again on PostgreSQ
 		DATABASE_URL=$$PG_URL $(PY) -m pytest -m "not browser" -p no:cacheprovider -q; \
 	fi
 
-bench: install ## speed and memory: detail-page latency and SSE fan-out up to 1000 viewers
-	$(PY) scripts/bench.py
+bench: install ## speed and memory: time to first byte, the portal's own time per page, throughput, upstream connections, SSE fan-out (BENCH_ARGS="--profile": where the time goes)
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

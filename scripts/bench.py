@@ -155,6 +155,35 @@ SCAFFOLDING = frozenset(
 )  # fmt: skip
 
 
+def _wrapper(frame: str) -> bool:
+    """Scaffolding (the server, the loop, threads) and the layers every request goes through
+    (ASGI wrappers, middleware, view decorators): left out of the "total" list."""
+    name = frame.split(" (", 1)[0]
+    return frame_package(frame) in SCAFFOLDING or bool(WRAPPERS.search(name))
+
+
+WRAPPERS = re.compile(
+    r"(__a?call__|_view_wrapper|\.wrapper|\.inner|^ServerTiming|^PortalASGIHandler|Middleware)"
+)
+
+
+# Libraries whose total share of a page says something: templates, forms, URL reversing,
+# the database, the HTTP client, response parsing, Markdown and highlighting.
+AREAS = ("django.template", "django.forms", "django.urls", "django.db", "httpx", "pydantic",
+         "markdown_it", "pygments")  # fmt: skip
+
+
+def inclusive_packages(lines: list[str]) -> Counter:
+    """Samples with at least one frame of each package (its total, inclusive share)."""
+    within: Counter = Counter()
+    for line in lines:
+        stack, _, count = line.rstrip("\n").rpartition(" ")
+        if stack and count.isdigit():
+            for package in {frame_package(f) for f in stack.split(";")}:
+                within[package] += int(count)
+    return within
+
+
 def aggregate_stacks(lines: list[str]) -> tuple[int, Counter, Counter, Counter]:
     """py-spy's raw (collapsed) output -> (samples, self by function, total by function,
     self by package). A function counts once per stack in `total` (recursion)."""
@@ -799,10 +828,14 @@ def profile(servers: Servers, rid: str, chat: str, seconds: float, top: int = 15
         print("self time by package:")
         for name, n in packages.most_common(top):
             print(f"  {100 * n / samples:5.1f}%  {name}")
-        print("top functions, total (inclusive) time, below the server's scaffolding:")
+        print("total (inclusive) time in:")
+        within = inclusive_packages(out.read_text().splitlines())
+        for name in AREAS:
+            print(f"  {100 * within[name] / samples:5.1f}%  {name}")
+        print("the portal's functions, total (inclusive) time, below middleware and decorators:")
         # Frames in (nearly) every sample are the server's scaffolding (the event loop, ...).
-        inner = [(f, n) for f, n in total.most_common() if frame_package(f) not in SCAFFOLDING]
-        inner = inner[:top]
+        inner = [(f, n) for f, n in total.most_common() if frame_package(f).startswith("portal.")]
+        inner = [(f, n) for f, n in inner if not _wrapper(f)][:top]
         for frame, n in inner:
             print(f"  {100 * n / samples:5.1f}%  {frame}")
         print("top functions, self time:")

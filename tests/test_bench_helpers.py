@@ -63,3 +63,9 @@ def test_stacks_give_self_and_total_time_counting_recursion_once(bench):
     assert self_time == {"b (django/template/base.py)": 3, "a (portal/x.py)": 2}
     assert total["a (portal/x.py)"] == 5
     assert packages == {"django.template": 3, "portal.x": 2}
+
+
+def test_inclusive_shares_count_a_package_once_per_stack(bench):
+    lines = ["a (django/template/base.py);b (django/template/base.py);c (portal/x.py) 4"]
+    within = bench.inclusive_packages(lines)
+    assert within["django.template"] == 4 and within["portal.x"] == 4

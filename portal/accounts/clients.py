@@ -4,9 +4,8 @@ They are the service module's clients with one thing added, in one place, `_send
 - every mutating call (anything but GET/HEAD) is written to the audit log with the user,
   the key kind, the operationId, the target ids and the upstream status or "unreachable";
 - a 401 marks the stored key as rejected, so the next page asks the user to replace it;
-- the key's "last used" time is kept up to date: one UPDATE per client at most, and for the
-  async client (every replica page) at most one a minute per key and process
-  (`TOUCH_EVERY`), so pages don't each write to the database.
+- the key's "last used" time is kept up to date: one UPDATE per client at most, and at most
+  one a minute per key and process (`TOUCH_EVERY`), so pages don't each write to the database.
 """
 
 from __future__ import annotations
@@ -88,10 +87,7 @@ class AuditedReplicaAPI(_Acting, ReplicaAPI):
         return result
 
     def _touch(self) -> None:
-        # Sync views (the list page) still write it once per client: tests count the list
-        # page's queries with that UPDATE in them.
-        if not self._touched:
-            self._touched = True
+        if self._touch_due():
             ApiKey.objects.filter(pk=self.key_id).update(last_used_at=timezone.now())
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import Group
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.test import RequestFactory
 from django.urls import resolve
@@ -17,9 +18,9 @@ from django.utils import timezone
 
 from portal.accounts import clients
 from portal.accounts.acting import aacting_kind, ausable_key, load_identity
-from portal.accounts.clients import AuditedAsyncReplicaAPI
+from portal.accounts.clients import AuditedAsyncReplicaAPI, AuditedReplicaAPI
 from portal.accounts.models import ApiKey, KeyKind
-from portal.accounts.roles import ais_org_admin
+from portal.accounts.roles import ADMIN, ADMIN_GROUP, MEMBER, ais_org_admin, is_org_admin, set_role
 from tests.accounts.personas import signed_in, store_key
 from tests.conftest import PERSONAL_KEY
 
@@ -88,3 +89,50 @@ def test_the_async_client_writes_last_used_at_most_once_a_minute(admin, monkeypa
     key.save()
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=None)
     assert touch_with_a_new_client(key) is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sync_client_writes_last_used_at_most_once_a_minute_too(admin, monkeypatch):
+    monkeypatch.setattr(clients, "_last_touch", {})
+    key = store_key(admin, KeyKind.PERSONAL, PERSONAL_KEY)
+    AuditedReplicaAPI(PERSONAL_KEY, user=admin, key=key)._touch()
+    assert ApiKey.objects.get(pk=key.pk).last_used_at is not None
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=None)
+    AuditedReplicaAPI(PERSONAL_KEY, user=admin, key=key)._touch()
+    assert ApiKey.objects.get(pk=key.pk).last_used_at is None
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_the_admin_flag_comes_from_the_cache_and_follows_role_changes(
+    admin, member, django_assert_num_queries
+):
+    assert is_org_admin(_fresh(admin)) is True
+    fresh = _fresh(admin)
+    with django_assert_num_queries(0):
+        assert is_org_admin(fresh) is True
+
+    set_role(_fresh(admin), MEMBER)
+    assert is_org_admin(_fresh(admin)) is False
+    set_role(_fresh(member), ADMIN)
+    assert is_org_admin(_fresh(member)) is True
+
+    group = Group.objects.get(name=ADMIN_GROUP)
+    group.user_set.remove(member)  # from the group's side
+    assert is_org_admin(_fresh(member)) is False
+    group.user_set.add(member)
+    assert is_org_admin(_fresh(member)) is True
+    group.name = "Former admins"  # the group renamed: its members are no longer admins
+    group.save()
+    assert is_org_admin(_fresh(member)) is False
+
+
+def test_a_recycled_user_id_does_not_inherit_the_admin_flag(admin):
+    assert is_org_admin(_fresh(admin)) is True
+    pk = admin.pk
+    admin.delete()
+    newcomer = type(admin).objects.create_user("newcomer", password="x-long-password-1")
+    newcomer.pk, newcomer.date_joined = pk, timezone.now()  # same id, another user
+    assert is_org_admin(newcomer) is False
