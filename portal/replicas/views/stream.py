@@ -25,14 +25,14 @@ from __future__ import annotations
 import logging
 
 from asgiref.sync import sync_to_async
-from django.db import connections
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.views.decorators.http import require_GET
 
 from portal.accounts.acting import NoUsableKey, async_api_for
 from portal.lib.api_errors import describe
+from portal.lib.eventstream import HEADERS, PING_SECONDS, sse, status_fragment
+from portal.lib.eventstream import release_database as _release_database
 from portal.replica_api import Reconnected, Reconnecting, errors
 from portal.replicas.rendering import ChatStream, running_turn_dom_id
 from portal.replicas.streams import (
@@ -48,7 +48,6 @@ from portal.replicas.streams import (
 
 log = logging.getLogger("portal.replicas.stream")
 
-PING_SECONDS = 15.0
 # Upstream events that change a chat's queue (the queue panel refetches on them).
 QUEUE_EVENTS = frozenset(
     {
@@ -72,24 +71,6 @@ HEADER_EVENTS = frozenset(
         "error",
     }
 )
-HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-
-def sse(event: str, data: str = "", event_id: str | None = None) -> str:
-    lines = []
-    if event_id:
-        lines.append(f"id: {event_id}")
-    lines.append(f"event: {event}")
-    for line in (data or "").splitlines() or [""]:
-        lines.append(f"data: {line}")
-    return "\n".join(lines) + "\n\n"
-
-
-def status_fragment(state: str, text: str) -> str:
-    return (
-        f'<span id="stream-status" hx-swap-oob="true" class="stream-status stream-{state}"'
-        f' role="status">{escape(text)}</span>'
-    )
 
 
 def chat_dot(chat_id: str, busy: bool) -> str:
@@ -227,13 +208,6 @@ async def relay(
             yield b"".join(viewer.encode(i) for i in batch)
             if any(sub.is_last(i) for i in batch):
                 return
-
-
-def _release_database() -> None:
-    """Close this thread's connections (outside a transaction) before a long stream."""
-    for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
-            conn.close()
 
 
 @require_GET
