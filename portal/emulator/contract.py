@@ -7,8 +7,8 @@ validated with openapi-core, and every streamed EngineEvent with the spec's JSON
   operation, content type) is a violation;
 - a request the spec calls invalid is a violation only if the emulator *accepted* it (2xx):
   the emulator should have refused it, or the client sent something it shouldn't;
-- operations the spec lacks but the guide documents (wake, warm-hook save-test stream) are
-  counted as seen but not validated.
+- operations the spec lacks but the guide documents (wake, warm-hook save-test stream, the
+  warm and start hooks' repository-hooks) are counted as seen but not validated.
 
 `GET /_emulator/contract` reports `{violations, seen}` (seen: operationId -> 2xx count);
 `POST /_emulator/contract/clear` empties the violations. Injected faults are not checked.
@@ -38,6 +38,14 @@ EXTRA_OPERATIONS = {
         "POST",
         "/v1/environments/{environmentId}/warm-hooks/save-test/stream",
     ): "saveAndTestEnvironmentWarmHookStream",
+    (
+        "GET",
+        "/v1/environments/{environmentId}/warm-hooks/repository-hooks",
+    ): "getEnvironmentRepositoryWarmHooks",
+    (
+        "GET",
+        "/v1/environments/{environmentId}/start-hooks/repository-hooks",
+    ): "getEnvironmentRepositoryStartHooks",
 }
 MAX_VIOLATIONS = 500
 # The guide's "Workspace Lifecycle": the engine-proxy endpoints (messages, chats, history,

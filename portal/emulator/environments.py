@@ -1296,6 +1296,56 @@ async def stream_test_start_hook(request: Request) -> Response:
     return event_stream(request, events)
 
 
+# Per-repository hooks from each repository's `replicas.json` / `replicas.yaml` (the guide's
+# `GET .../warm-hooks/repository-hooks` and `.../start-hooks/repository-hooks`; the spec lacks
+# both). The emulator has no repository contents, so the demo repositories' files are here:
+# name -> (file, warm hook script, start hook commands).
+REPOSITORY_HOOKS: dict[str, tuple[str, str | None, list[str]]] = {
+    "acme/web": (
+        "replicas.json",
+        '#!/usr/bin/env bash\nset -euo pipefail\necho "Installing web dependencies"\n'
+        "pnpm install --frozen-lockfile\n",
+        ["pnpm install --prefer-offline", "pnpm dev --port 3000 &"],
+    ),
+    "acme/api": (
+        "replicas.yaml",
+        '#!/usr/bin/env bash\necho "Downloading Go modules"\ngo mod download\n',
+        ["go run ./cmd/api &"],
+    ),
+    "acme/infra": ("replicas.yaml", None, ["terraform -chdir=infra init -backend=false"]),
+    "acme/mobile": ("replicas.json", "#!/usr/bin/env bash\nyarn install\n", []),
+}
+
+
+def repository_hooks(area: EnvironmentsArea, env: dict, kind: str) -> list[dict]:
+    """One entry per repository the environment is bound to (its set's members, or the one
+    repository), with the hook its config file defines: `script` (warm) or `commands`
+    (start); a repository that defines none has `file` null and an empty hook."""
+    out = []
+    for repo in area.repositories_for(env["id"]):
+        name = str(repo.get("name") or "")
+        file, warm, start = REPOSITORY_HOOKS.get(name, (None, None, []))
+        entry: dict[str, Any] = {"repository_id": str(repo.get("id")), "repository_name": name}
+        if kind == "warm":
+            entry.update(file=file if warm else None, script=warm)
+        else:
+            entry.update(file=file if start else None, commands=list(start))
+        out.append(entry)
+    return out
+
+
+@endpoint(200, 400, 500)
+async def get_warm_repository_hooks(request: Request) -> Response:
+    """The guide's `GET .../warm-hooks/repository-hooks` (absent from the spec)."""
+    return ok({"repository_hooks": repository_hooks(_area(request), _env(request), "warm")})
+
+
+@endpoint(200, 400, 500)
+async def get_start_repository_hooks(request: Request) -> Response:
+    """The guide's `GET .../start-hooks/repository-hooks` (absent from the spec)."""
+    return ok({"repository_hooks": repository_hooks(_area(request), _env(request), "start")})
+
+
 @endpoint(200, 400, 500)
 async def upsert_warm_pool(request: Request) -> Response:
     area = _area(request)
@@ -1374,10 +1424,12 @@ routes = [
     Route(f"{E}/warm-hooks/save-test", save_and_test_warm_hook, methods=["POST"]),
     Route(f"{E}/warm-hooks/save-test/stream", stream_save_and_test_warm_hook, methods=["POST"]),
     Route(f"{E}/warm-hooks/test", test_warm_hook, methods=["POST"]),
+    Route(f"{E}/warm-hooks/repository-hooks", get_warm_repository_hooks, methods=["GET"]),
     Route(f"{E}/start-hooks", get_start_hooks, methods=["GET"]),
     Route(f"{E}/start-hooks/save", save_start_hook, methods=["POST"]),
     Route(f"{E}/start-hooks/test", test_start_hook, methods=["POST"]),
     Route(f"{E}/start-hooks/test/stream", stream_test_start_hook, methods=["POST"]),
+    Route(f"{E}/start-hooks/repository-hooks", get_start_repository_hooks, methods=["GET"]),
     Route(f"{E}/warm-pools", upsert_warm_pool, methods=["PUT"]),
     Route("/v1/warm-pools/{configId}/workspaces", list_warm_pool_workspaces, methods=["GET"]),
     Route(

@@ -795,6 +795,21 @@ class Operations:
             )
         )
 
+    def get_environment_repository_warm_hooks(
+        self, environment_id: str
+    ) -> types.RepositoryWarmHooksResponse:
+        """The per-repository warm hooks of the environment's bound repositories, from their
+        `replicas.json` / `replicas.yaml` (`GET .../warm-hooks/repository-hooks`; in the
+        guide, not the spec)."""
+        return self._send(
+            Call(
+                "getEnvironmentRepositoryWarmHooks",
+                "GET",
+                f"/v1/environments/{_q(environment_id)}/warm-hooks/repository-hooks",
+                types.RepositoryWarmHooksResponse,
+            )
+        )
+
     def get_environment_start_hooks(self, environment_id: str) -> models.GetStartHooksResponse:
         """Get Start Hook (`GET /v1/environments/{environmentId}/start-hooks`, getEnvironmentStartHooks)."""
         return self._send(
@@ -803,6 +818,21 @@ class Operations:
                 "GET",
                 f"/v1/environments/{_q(environment_id)}/start-hooks",
                 models.GetStartHooksResponse,
+            )
+        )
+
+    def get_environment_repository_start_hooks(
+        self, environment_id: str
+    ) -> types.RepositoryStartHooksResponse:
+        """The per-repository start hooks of the environment's bound repositories, from their
+        `replicas.json` / `replicas.yaml` (`GET .../start-hooks/repository-hooks`; in the
+        guide, not the spec)."""
+        return self._send(
+            Call(
+                "getEnvironmentRepositoryStartHooks",
+                "GET",
+                f"/v1/environments/{_q(environment_id)}/start-hooks/repository-hooks",
+                types.RepositoryStartHooksResponse,
             )
         )
 

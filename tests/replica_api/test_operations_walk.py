@@ -27,7 +27,12 @@ IN_SCOPE_TAGS = {
     "Profile",
     "Analytics",
 }
-GUIDE_ONLY = {"wakeReplica", "saveAndTestEnvironmentWarmHookStream"}
+GUIDE_ONLY = {
+    "wakeReplica",
+    "saveAndTestEnvironmentWarmHookStream",
+    "getEnvironmentRepositoryWarmHooks",
+    "getEnvironmentRepositoryStartHooks",
+}
 
 
 def spec_operation_ids() -> set[str]:
@@ -131,7 +136,9 @@ def test_every_operation_against_the_emulator(emulator, api, personal_api, api_s
     api.save_environment_warm_hook(env_id, {"content": "#!/bin/sh\necho warm\n"})
     api.test_environment_warm_hook(env_id, {"content": "#!/bin/sh\necho test\n"})
     api.save_and_test_environment_warm_hook(env_id, {"content": "#!/bin/sh\necho saved\n"})
+    api.get_environment_repository_warm_hooks(env_id)
     api.get_environment_start_hooks(env_id)
+    api.get_environment_repository_start_hooks(env_id)
     api.save_environment_start_hook(env_id, {"content": "#!/bin/sh\necho start\n"})
     api.test_environment_start_hook(env_id, {"content": "#!/bin/sh\necho start-test\n"})
     pool = api.upsert_environment_warm_pool(env_id, {"enabled": True})
