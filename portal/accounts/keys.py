@@ -32,6 +32,9 @@ class Verdict(enum.Enum):
 class KeyCheck:
     verdict: Verdict
     message: str = ""
+    # The API user behind an accepted personal key (getUserProfile), when it could be asked:
+    # tells the portal whose replicas are whose (replicas/ownership.py).
+    api_user_id: str = ""
 
 
 @sensitive_variables("plaintext")
@@ -44,8 +47,9 @@ def check_key(plaintext: str) -> KeyCheck:
     key authenticated.
     """
     settings = dataclasses.replace(default_settings(), max_retries=0)
+    api = ReplicaAPI(plaintext, settings=settings)
     try:
-        ReplicaAPI(plaintext, settings=settings).list_repositories()
+        api.list_repositories()
     except errors.Unauthorized:
         return KeyCheck(
             Verdict.REJECTED,
@@ -59,11 +63,17 @@ def check_key(plaintext: str) -> KeyCheck:
         )
     except errors.ReplicaAPIError:
         pass
-    return KeyCheck(Verdict.ACCEPTED)
+    try:
+        user_id = str(api.get_user_profile().profile.userId)
+    except errors.ReplicaAPIError:  # an org key has no profile; later pages ask again
+        user_id = ""
+    return KeyCheck(Verdict.ACCEPTED, api_user_id=user_id)
 
 
 @sensitive_variables("plaintext")
-def save_key(*, kind: str, plaintext: str, owner, actor, verified: bool) -> ApiKey:
+def save_key(
+    *, kind: str, plaintext: str, owner, actor, verified: bool, api_user_id: str = ""
+) -> ApiKey:
     """Store (or replace) the personal key of `owner`, or the org key; audited."""
     with transaction.atomic():
         query = ApiKey.objects.select_for_update()
@@ -78,6 +88,7 @@ def save_key(*, kind: str, plaintext: str, owner, actor, verified: bool) -> ApiK
         key.added_by = actor
         key.added_at = timezone.now()
         key.verified_at = timezone.now() if verified else None
+        key.api_user_id = api_user_id if kind == KeyKind.PERSONAL else ""  # a new key: anew
         key.last_used_at = None
         key.rejected_at = None
         key.save()

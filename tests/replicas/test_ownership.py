@@ -172,3 +172,24 @@ def test_the_audit_page_reads_as_words(ada, upstream):
     assert f"Created replica {name}" in body
     assert f"Put to sleep replica {name}" in body
     assert "<code>sleepWorkspace</code>" in body  # the API's operation kept as a detail
+
+
+def test_saving_a_personal_key_tells_the_portal_whose_replicas_are_whose(
+    ada, member, grace_api, upstream
+):
+    """Grace stores her key once; from then on her replicas carry her name for everyone,
+    without her opening the list first. A replaced key forgets the old key's user."""
+    from portal.accounts.models import ApiKey
+
+    client = signed_in(member)
+    response = client.post("/account/keys/personal/", {"personal-key": DEMO_PERSONAL_KEYS[1]})
+    assert response.status_code == 302
+    key = ApiKey.objects.get(user=member, kind=KeyKind.PERSONAL)
+    assert key.api_user_id
+    rid = str(grace_api.create_replica({"name": "graces-fresh", "message": "Hi"}).replica.id)
+    body = ada.get("/replicas/?q=graces-fresh").content.decode()
+    assert "Grace Hopper" in _row(body, rid)
+    graces_user = key.api_user_id
+    client.post("/account/keys/personal/", {"personal-key": DEMO_PERSONAL_KEYS[0]})
+    key.refresh_from_db()
+    assert key.api_user_id == str(upstream.get_user_profile().profile.userId) != graces_user

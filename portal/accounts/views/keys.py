@@ -129,7 +129,12 @@ def _save(request, kind: str):
         else:
             verified = check.verdict is Verdict.ACCEPTED
             key = save_key(
-                kind=kind, plaintext=plaintext, owner=owner, actor=request.user, verified=verified
+                kind=kind,
+                plaintext=plaintext,
+                owner=owner,
+                actor=request.user,
+                verified=verified,
+                api_user_id=check.api_user_id,
             )
             note = "" if verified else " It could not be checked: the API was unreachable."
             messages.success(request, f"Saved the {kind} key {key.masked}.{note}")

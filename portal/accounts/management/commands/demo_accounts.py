@@ -46,8 +46,11 @@ def _store(key: ApiKey, plaintext: str, added_by) -> None:
     key.set_secret(plaintext)
     key.added_by = added_by
     # `make run` starts the emulator first, so the key can usually be checked as on a save.
-    if check_key(plaintext).verdict is Verdict.ACCEPTED:
+    check = check_key(plaintext)
+    if check.verdict is Verdict.ACCEPTED:
         key.verified_at = timezone.now()
+        if key.kind == KeyKind.PERSONAL:
+            key.api_user_id = check.api_user_id
     key.save()
 
 
