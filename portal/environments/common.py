@@ -27,7 +27,8 @@ the API; the API is the final judge and a refusal it sends is shown in words too
 The context `page.context(panel)` gives detail_base.html: `env`, `env_id`, `can_edit`,
 `is_admin`, `kind` ("global" | "team" | "personal"), `source` (the team environment a
 source-backed personal one inherits from: {"id", "name"} or None), `binding` (what it checks
-out, in words), `tabs`, `panel`, `panel_url`, `failed`, and every fetch's data by its name.
+out, in words), `tabs`, `panel`, `panel_url` (this request's address), `tab_url` (the active
+tab's address, for a Try again after a POST), `failed`, and every fetch's data by its name.
 """
 
 from __future__ import annotations
@@ -254,11 +255,15 @@ class EnvironmentPage:
         }
 
     def context(self, panel: str) -> dict[str, Any]:
+        tab_list = tabs(self.env_id, panel)
+        here = self.request.get_full_path()
         return {
             **self.header(),
             "panel": panel,
-            "tabs": tabs(self.env_id, panel),
-            "panel_url": self.request.get_full_path(),
+            "tabs": tab_list,
+            "panel_url": here,
+            # The tab's own address (a POST's `panel_url` is the action's, not a page).
+            "tab_url": next((t["url"] for t in tab_list if t["active"]), here),
             **self.data,
         }
 

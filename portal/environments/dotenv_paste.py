@@ -174,3 +174,24 @@ def leftover(items: list[Item]) -> str:
 
 def failed(item: Item, note: str) -> Item:
     return replace(item, note=note)
+
+
+# --- export: the other way round ----------------------------------------------------------
+
+
+def dotenv_quote(value: str) -> str:
+    """A value as a double-quoted .env value that python-dotenv reads back unchanged."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def dotenv_text(pairs: list[tuple[str, str]], *, header: str = "") -> str:
+    lines = [f"# {line}" for line in header.splitlines()] if header else []
+    lines += [f"{key}={dotenv_quote(value)}" for key, value in pairs]
+    return "\n".join(lines) + "\n"

@@ -403,10 +403,31 @@ class McpForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, kept: dict[str, str] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        kept: dict[str, str] | None = None,
+        kept_kind: str = "",
+        check_url: str = "",
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # On edit: the current env (stdio) or header (http/sse) values, by name, used for a
+        # row whose value is left empty. Never rendered.
         self.kept = kept or {}
+        self.kept_kind = kept_kind
         self.list_errors: dict[str, list[str]] = {}
+        if check_url:
+            self.fields["name"].widget.attrs.update(
+                {
+                    "hx-get": check_url,
+                    "hx-trigger": "input changed delay:300ms",
+                    "hx-target": "#mcp-name-check",
+                    "hx-swap": "outerHTML",
+                    "hx-sync": "this:replace",
+                    "aria-describedby": "mcp-name-check id_name_helptext",
+                }
+            )
 
     # -- the repeated inputs --
     def _list(self, name: str) -> list[str]:
@@ -422,18 +443,28 @@ class McpForm(forms.Form):
         values += [""] * (len(keys) - len(values))
         return [(k.strip(), v) for k, v in zip(keys, values, strict=False) if k.strip() or v]
 
+    def _kept_for(self, prefix: str) -> dict[str, str]:
+        return self.kept if prefix == self.kept_kind else {}
+
+    def editor(self) -> dict[str, list[dict[str, Any]]]:
+        """Rows for the list editors, each list with one empty row to type into. Kept secret
+        values are never put back: their row says the value is unchanged."""
+        out: dict[str, list[dict[str, Any]]] = {"args": [{"value": a} for a in self.args()]}
+        out["args"].append({"value": ""})
+        for prefix in ("env", "header"):
+            kept = self._kept_for(prefix)
+            rows = []
+            for key, value in self.pairs(prefix):
+                is_kept = key in kept and value == ""
+                rows.append({"key": key, "value": "" if is_kept else value, "kept": key in kept})
+            rows.append({"key": "", "value": "", "kept": False})
+            out[prefix] = rows
+        return out
+
     @property
     def chosen_transport(self) -> str:
         value = self.data.get("transport") if self.is_bound else self.initial.get("transport")
         return value if value in ("stdio", "http", "sse") else "stdio"
-
-    def rows(self, prefix: str) -> list[dict[str, Any]]:
-        """The pair rows to render (values of kept secrets are never put back)."""
-        out = []
-        for key, value in self.pairs(prefix) if self.is_bound else self.initial.get(prefix, []):
-            kept = key in self.kept and value == ""
-            out.append({"key": key, "value": "" if kept else value, "kept": key in self.kept})
-        return out
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -448,6 +479,7 @@ class McpForm(forms.Form):
             except forms.ValidationError:
                 self.add_error("url", "Give the server's http(s) URL.")
         prefix = "env" if transport == "stdio" else "header"
+        kept = self._kept_for(prefix)
         seen: set[str] = set()
         problems = []
         values: dict[str, str] = {}
@@ -458,9 +490,7 @@ class McpForm(forms.Form):
             if key in seen:
                 problems.append(f"{key} is given twice.")
             seen.add(key)
-            if value == "" and key in self.kept:
-                value = self.kept[key]
-            values[key] = value
+            values[key] = kept[key] if value == "" and key in kept else value
         if problems:
             self.list_errors[prefix] = problems
             raise forms.ValidationError("Check the names and values below.")
@@ -475,6 +505,35 @@ class McpForm(forms.Form):
         else:
             config = {"url": d["url"].strip(), "headers": d["secrets"]}
         return {"name": d["name"], "transport": d["transport"], "config": config}
+
+
+def mcp_initial(mcp: Any) -> dict[str, Any]:
+    """An existing server as the form's initial data (secret values left out)."""
+    transport = str(getattr(mcp.transport, "value", mcp.transport))
+    config = mcp.config.root if hasattr(mcp.config, "root") else mcp.config
+    initial: dict[str, Any] = {"name": mcp.name, "transport": transport}
+    if transport == "stdio":
+        initial.update(
+            command=config.command,
+            args=list(config.args),
+            env_key=list(config.env),
+            env_value=[""] * len(config.env),
+        )
+    else:
+        initial.update(
+            url=str(config.url),
+            header_key=list(config.headers),
+            header_value=[""] * len(config.headers),
+        )
+    return initial
+
+
+def mcp_secrets(mcp: Any) -> tuple[str, dict[str, str]]:
+    """("env" | "header", the current secret values by name) of an existing server."""
+    config = mcp.config.root if hasattr(mcp.config, "root") else mcp.config
+    if hasattr(config, "env"):
+        return "env", dict(config.env)
+    return "header", dict(config.headers)
 
 
 class McpNameCheckForm(forms.Form):
