@@ -32,6 +32,9 @@ class EmulatorConfig:
     # Webhook delivery retry backoff base (seconds); 3 retries as documented.
     webhook_backoff_s: float = 1.0
     fault_statuses: tuple[int, ...] = field(default=(429, 500, 502, 503))
+    # The demo org's plan includes mobile testing (Team/Enterprise); off: enabling it is
+    # refused with PLAN_UPGRADE_REQUIRED, as the spec documents. Live: /_emulator/config.
+    mobile_testing_plan: bool = True
     # Path to openapi.json: validate every exchange against it (tests); empty = off.
     contract: str = ""
 
