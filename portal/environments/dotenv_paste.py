@@ -46,6 +46,17 @@ class Line:
     value: str | None
     error: str = ""
 
+    @property
+    def last(self) -> int:
+        """The last line it spans (a multi-line value; or an unclosed quote, which python-dotenv
+        reads up to the next matching quote, however many lines on)."""
+        return self.number + self.text.count("\n")
+
+    @property
+    def lines(self) -> str:
+        """"7", or "7–9" for a binding over several lines."""
+        return str(self.number) if self.last == self.number else f"{self.number}–{self.last}"
+
 
 @dataclass(frozen=True)
 class Item:
@@ -63,6 +74,10 @@ class Item:
     @property
     def number(self) -> int:
         return self.line.number
+
+    @property
+    def lines(self) -> str:
+        return self.line.lines
 
     @property
     def applies(self) -> bool:

@@ -189,7 +189,11 @@ class EnvironmentForm(forms.Form):
             body["system_prompt"] = d.get("system_prompt") or None
         if "personal_preferences" in self.fields:
             body["personal_preferences"] = d.get("personal_preferences") or None
-        if "mobile_testing_enabled" in self.fields:
+        if (
+            "mobile_testing_enabled" in self.fields
+            and "mobile_testing_enabled" in self.changed_data
+        ):
+            # Only when changed: enabling it may be refused by the plan.
             body["mobile_testing_enabled"] = bool(d.get("mobile_testing_enabled"))
         return body
 

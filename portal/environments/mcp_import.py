@@ -103,6 +103,9 @@ def _transport(raw: dict[str, Any], problems: list[str]) -> str:
         if not declared:
             path = urlsplit(str(raw.get("url") or "")).path.rstrip("/")
             return "sse" if path.endswith("/sse") else "http"
+        if declared == "stdio":
+            problems.append("type stdio needs a command, not a url.")
+            return ""
         if declared not in HTTP_TYPES:
             problems.append(f"type {declared} is not one the API knows (stdio, http, sse).")
             return ""
