@@ -52,6 +52,7 @@ class EnvironmentForm(forms.Form):
         "allows can be overridden). A team environment <strong>copies</strong> it.",
     )
     binding = forms.ChoiceField(
+        required=False,
         choices=BINDING_CHOICES,
         initial="none",
         widget=forms.RadioSelect,

@@ -4,14 +4,17 @@ fresh environment per test (the emulator is shared by the whole session)."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import secrets
+from html import unescape
 
 import pytest
 
 from portal.accounts.models import AuditEntry, KeyKind
 from portal.emulator.config import DEMO_PERSONAL_KEYS
 from portal.emulator.environments import environment_uuid
-from portal.replica_api import ReplicaAPI
+from portal.replica_api import ReplicaAPI, errors
 from tests.accounts.personas import *  # noqa: F403
 from tests.accounts.personas import store_key
 from tests.conftest import ORG_KEY
@@ -60,10 +63,8 @@ def team_env(upstream):
     """A fresh team environment (deleted afterwards)."""
     env = upstream.create_environment({"name": unique("team"), "scope": "org"}).environment
     yield env
-    try:
+    with contextlib.suppress(errors.NotFound):  # deleted by the test itself
         upstream.delete_environment(str(env.id))
-    except Exception:  # deleted by the test itself
-        pass
 
 
 @pytest.fixture
@@ -71,10 +72,17 @@ def grace_env(grace_upstream):
     """A fresh personal environment of Grace's (deleted afterwards)."""
     env = grace_upstream.create_environment({"name": unique("mine"), "scope": "user"}).environment
     yield env
-    try:
+    with contextlib.suppress(errors.NotFound):
         grace_upstream.delete_environment(str(env.id))
-    except Exception:
-        pass
+
+
+def text(response_or_html) -> str:
+    """The visible text of a response (or HTML), tags as spaces, entities decoded."""
+    html = getattr(response_or_html, "content", response_or_html)
+    if isinstance(html, bytes):
+        html = html.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def audit_ops(**filters) -> list[str]:
