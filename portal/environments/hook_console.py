@@ -358,8 +358,10 @@ async def relay(api, kind: Kind, env_id: str, run: HookVersion, *, ending) -> As
                 yield chunk
         elif upshot.outcome.saved is None and upshot.outcome.state == RunState.FINISHED:
             upshot.outcome.saved = await _is_active(api, kind, env_id, run.content)
-    except asyncio.CancelledError:
-        # Stop, or the page went away: the upstream is closed (the `async with` above).
+    except (asyncio.CancelledError, GeneratorExit):
+        # Stop, or the page went away (the task cancelled mid-await, or this generator
+        # closed at a `yield`): the upstream is closed by the `async with` above. Keep what
+        # ran, then let the cancellation go on.
         await asyncio.shield(_store_stopped(run, runlog))
         raise
     outcome = upshot.outcome
