@@ -135,8 +135,11 @@ def test_focus_stays_on_the_moved_message_after_a_keyboard_move(ada_page, upstre
     expect(page.locator("#queue-list .queue-item").nth(1)).to_have_attribute(
         "data-message-id", moved_id
     )
-    focused = page.evaluate(
-        "() => [document.activeElement.closest('.queue-item')?.dataset.messageId,"
-        " document.activeElement.getAttribute('aria-label')]"
+    moved = page.locator(f'#queue-list .queue-item[data-message-id="{moved_id}"]')
+    expect(moved.get_by_role("button", name="Move up")).to_be_focused()
+    # And again: the next keyboard move works from where focus is.
+    page.keyboard.press("Enter")
+    expect(page.locator("#queue-list .queue-item").first).to_have_attribute(
+        "data-message-id", moved_id
     )
-    assert focused == [moved_id, "Move up"]
+    expect(moved.locator("button").first).to_be_focused()
