@@ -119,15 +119,15 @@ def prompt(stack: list[tuple[Layer, Any]], *, inherited_from: Layer | None = Non
     out = Prompt()
     found: list[tuple[Layer, str]] = []
     for layer, env in stack:
-        text = getattr(env, "system_prompt", None)
-        if text:
-            origin = inherited_from if (inherited_from and layer.kind == "personal") else layer
-            if found and found[-1][1] == text and found[-1][0] == origin:
-                continue
-            found.append((origin, text))
         preferences = getattr(env, "personal_preferences", None)
         if preferences and layer.kind == "personal":
             out.preferences, out.preferences_from = preferences, layer
+        text = getattr(env, "system_prompt", None)
+        if not text:
+            continue
+        origin = inherited_from if (inherited_from and layer.kind == "personal") else layer
+        if not (found and found[-1] == (origin, text)):
+            found.append((origin, text))
     if found:
         out.prompt_from, out.prompt = found[-1]
         out.replaced = list(reversed(found[:-1]))
