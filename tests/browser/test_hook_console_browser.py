@@ -168,4 +168,12 @@ def test_restore_an_older_version_and_save_it(ada_page, team_env, admin, upstrea
     page.reload()
     expect(page.locator("#hook-form textarea[name=content]")).to_have_value(older)
     expect(page.locator("[data-draft-note]")).to_be_hidden()
+    # With its history, a run and a diff on it, the console still fits a phone.
+    page.goto(f"/environments/{env_id}/warm-hook/?run={old_pk}&a={old_pk}&b={old_pk + 1}")
+    for width in (390, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        scroll, inner = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert scroll <= inner, f"{width} px: {scroll} > {inner}"
     assert page.console_problems == []

@@ -60,6 +60,9 @@ def _pages(upstream) -> list[str]:
     ]
     if item:
         pages.append(f"/replicas/{by_status['active']}/canvas/{item}/")
+    web = "5e2815e8-08cf-5b6e-a9f8-ceb9132308ce"  # the seeded "web" environment
+    pages += [f"/environments/{web}/warm-hook/", f"/environments/{web}/start-hook/",
+              f"/environments/{web}/warm-pool/"]  # fmt: skip
     return pages
 
 
