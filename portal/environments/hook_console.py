@@ -30,6 +30,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 
 from portal.lib.api_errors import describe, plain
@@ -165,8 +166,6 @@ def _duration(run: HookVersion) -> str:
 
 
 def display_state(run: HookVersion, now=None) -> str:
-    from django.utils import timezone
-
     if run.state == RunState.PENDING and (now or timezone.now()) - run.created_at > STALE_PENDING:
         return "never-started"
     return run.state
@@ -296,8 +295,6 @@ async def _store_stopped(run: HookVersion, runlog: RunLog) -> None:
     """The viewer went away (Stop, or the page closed): keep what ran, say it stopped."""
 
     def store() -> None:
-        from django.utils import timezone
-
         try:
             note = "Stopped: the page was closed or lost its connection before the run ended."
             HookVersion.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
@@ -456,7 +453,9 @@ async def _without_stream(
         yield _frames(append("run-timeline", runlog.add_note("error", note)))
         return
     if runlog.parts:
-        runlog.parts.clear()  # the broken stream's partial output is replaced by the full run
+        # The broken stream's partial output is replaced by the whole run's.
+        runlog.parts.clear()
+        runlog.events = [e for e in runlog.events if e["type"] != "output"]
         yield _frames(append("run-log", '<span class="log-line log-rerun">— run again —\n</span>'))
     frames = append("run-log", runlog.add_output(result.output) + runlog.flush())
     upshot.outcome = versions.Outcome(

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -35,10 +36,8 @@ def team_env(upstream):
         {"name": f"console-{time.monotonic_ns() % 10**8}", "scope": "org"}
     ).environment
     yield env
-    try:
+    with contextlib.suppress(Exception):
         upstream.delete_environment(str(env.id))
-    except Exception:
-        pass
 
 
 @pytest.fixture
@@ -176,4 +175,35 @@ def test_restore_an_older_version_and_save_it(ada_page, team_env, admin, upstrea
             "() => [document.documentElement.scrollWidth, window.innerWidth]"
         )
         assert scroll <= inner, f"{width} px: {scroll} > {inner}"
+    assert page.console_problems == []
+
+
+def test_stop_ends_the_run_and_closes_its_stream(ada_page, team_env, agent_pace, upstream, admin):
+    page = ada_page
+    agent_pace(0.25)
+    env_id = str(team_env.id)
+    open_console(page, env_id)
+    type_script(page, "".join(f"echo line {n}\n" for n in range(30)))
+    page.get_by_role("button", name="Save & test").click()
+    expect(page.locator("#run-log .log-line").first).to_contain_text("line 0", timeout=10_000)
+    page.locator("#run-stop").get_by_role("button", name="Stop").click()
+    status = page.locator("#run-status")
+    expect(status).to_contain_text("Stopped before it finished")
+    expect(page.locator("#run-stop")).to_have_count(0)
+    expect(page.locator("#run-live")).to_have_count(0)
+    version = HookVersion.objects.get(environment_id=env_id)
+    deadline = time.monotonic() + 5
+    while not version.output and time.monotonic() < deadline:  # the stream's own record
+        time.sleep(0.1)
+        version.refresh_from_db()
+    assert version.state == RunState.STOPPED and "Stopped by ada" in version.note
+    assert "line 0" in version.output and "line 29" not in version.output
+    time.sleep(1.0)
+    assert upstream.get_environment_warm_hooks(env_id).warm_hook is None, "never saved"
+    expect(page.locator("#versions .version-row").first).to_contain_text("Stopped")
+    from portal.accounts.models import AuditEntry
+
+    assert AuditEntry.objects.filter(
+        user=admin, operation="saveAndTestEnvironmentWarmHookStream"
+    ).exists(), "the streamed Save & test is in the audit log"
     assert page.console_problems == []

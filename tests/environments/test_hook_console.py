@@ -8,6 +8,7 @@ import html
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from portal.accounts.models import AuditEntry
 from portal.environments.models import HookAction, HookVersion, RunState
@@ -270,5 +271,40 @@ def test_someone_elses_run_cant_be_stopped_or_followed(ada, grace, member, team_
     version = HookVersion.objects.get()
     stop = grace.post(f"/environments/{env_id}/warm-hook/runs/{version.pk}/stop/")
     assert stop.status_code == 404
+    version.refresh_from_db()
+    assert version.state == RunState.PENDING
+
+
+# --- the stream view's short answers (the live stream itself: test_console_relay.py) -----------
+
+
+def streamed(response) -> str:
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    return html.unescape(async_to_sync(collect)().decode())
+
+
+def test_a_reconnect_to_a_run_already_streamed_gets_its_stored_result(ada, admin, team_env):
+    env_id = str(team_env.id)
+    [done] = _versions(env_id, "echo done\n")
+    done.user = admin
+    done.save()
+    response = ada.get(f"/environments/{env_id}/warm-hook/runs/{done.pk}/stream/")
+    assert response["Content-Type"] == "text/event-stream"
+    body = streamed(response)
+    assert "Passed" in body and '<span class="log-text">ok</span>' in body
+    assert body.rstrip().endswith("event: close\ndata: done")
+    done.refresh_from_db()
+    assert done.state == RunState.FINISHED  # not run again
+
+
+def test_someone_elses_run_is_not_streamed(ada, grace, team_env):
+    env_id = str(team_env.id)
+    post_run(ada, env_id, "echo ada's\n", "test")
+    version = HookVersion.objects.get()
+    response = grace.get(f"/environments/{env_id}/warm-hook/runs/{version.pk}/stream/")
+    body = streamed(response)
+    assert "isn’t yours" in body and "event: close" in body
     version.refresh_from_db()
     assert version.state == RunState.PENDING
