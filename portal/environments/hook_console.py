@@ -231,7 +231,7 @@ def summarize(run: HookVersion, kind: Kind) -> Summary:
 def status_html(run: HookVersion, kind: Kind, *, oob: bool = False) -> str:
     return render_to_string(
         f"{TEMPLATE}#run-status",
-        {"run": run, "kind": kind, "summary": summarize(run, kind), "oob": oob},
+        {"run": run, "hook_kind": kind, "summary": summarize(run, kind), "oob": oob},
     )
 
 

@@ -53,6 +53,7 @@ def test_the_console_shows_the_active_hook_in_the_editor_beside_the_repository_h
         assert f'name="action" value="{action}"' in body
     assert "hx-confirm=" in body  # Save asks first
     assert 'class="tab active" aria-current="page">Warm hook' in body
+    assert "env-kind-team" in body  # the header's own `kind` is left alone
 
 
 def test_the_start_hook_console_has_test_and_save(ada):

@@ -87,7 +87,7 @@ async def stream(request, env_id, kind, run_id):
 def _ending(run: HookVersion, kind, env_id: str, items: list[HookVersion]) -> str:
     """After the last status: the versions list, and the active hook when it was saved."""
     context = {
-        "kind": kind,
+        "hook_kind": kind,
         "history": items,
         "console_url": console_url(env_id, kind),
         "can_edit": True,  # only someone who may change the hook runs a script
@@ -99,7 +99,7 @@ def _ending(run: HookVersion, kind, env_id: str, items: list[HookVersion]) -> st
         out += render_to_string(
             f"{TEMPLATE}#active-hook",
             {
-                "kind": kind,
+                "hook_kind": kind,
                 "active": active if run.content.strip() else None,
                 "active_content": run.content,
                 "oob": True,

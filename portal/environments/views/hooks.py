@@ -101,7 +101,7 @@ def _context(request, page: EnvironmentPage, kind: Kind, **extra) -> dict[str, A
     active = kind.active(state)
     context = page.context(kind.panel)
     context.update(
-        kind=kind,
+        hook_kind=kind,
         active=active,
         active_content=active.content if active is not None else None,
         run_url=reverse(kind.run_url_name, args=[eid]),
@@ -355,7 +355,7 @@ async def stop(request, env_id, kind, run_id):
         return redirect(f"{console_url(eid, kind)}?run={version.pk}#console-run")
     body = render_to_string(
         f"{TEMPLATE}#run-status",
-        {"run": version, "kind": kind, "summary": summarize(version, kind), "oob": True},
+        {"run": version, "hook_kind": kind, "summary": summarize(version, kind), "oob": True},
     )
     response = HttpResponse(body + STOP_GONE)
     return trigger_client_event(response, VERSIONS_CHANGED, after="settle")
