@@ -103,3 +103,13 @@ def test_a_failing_toggle_says_why(ada, team_env, faults, upstream):
     )
     assert 'role="alert"' in body
     assert upstream.get_environment_warm_hooks(env_id).warm_pool.enabled is True
+
+
+def test_while_a_workspace_warms_the_pool_box_re_gets_itself(ada, team_env, upstream):
+    env_id = str(team_env.id)
+    upstream.save_environment_warm_hook(env_id, {"content": "echo warming\n"})  # a rebuild
+    body = text(ada.get(pool_url(env_id)))
+    assert 'id="pool-live"' in body and 'hx-trigger="every 4s"' in body
+    assert "Watch output" in body
+    part = ada.get(pool_url(env_id), headers={**HX, "HX-Target": "pool-live"})
+    assert part.content.decode().lstrip().startswith('<div id="pool-live"')

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.acting import NoUsableKey, async_api_for, requires_api_key
+from portal.lib.api_errors import Problem
 from portal.lib.eventstream import event_stream, release_database
 from portal.lib.htmx import go, render_box
 from portal.replica_api import errors
@@ -31,7 +32,8 @@ from ..hooks import WarmPoolForm
 from .common import attempt, flash, refuse
 
 TEMPLATE = "environments/hooks/warm_pool.html"
-BOXES = ("panel", "pool-watch")
+BOXES = ("panel", "pool-live", "pool-watch")
+POLL_SECONDS = 4  # #pool-live re-gets itself this often while a workspace warms
 LIVE = ("warming", "snapshotting")
 
 
@@ -75,6 +77,9 @@ def _context(request, page: EnvironmentPage, **extra) -> dict[str, Any]:
             }
         )
     watch = _watch_id(request)
+    warming = any(row["live"] for row in rows) or (
+        pool is not None and (pool.warming_count or pool.snapshotting_count)
+    )
     context = page.context("warm_pool")
     context.update(
         pool=pool,
@@ -85,6 +90,7 @@ def _context(request, page: EnvironmentPage, **extra) -> dict[str, Any]:
         pool_url=reverse("environments:warm_pool", args=[eid]),
         toggle_url=reverse("environments:warm_pool_toggle", args=[eid]),
         warm_hook_url=reverse("environments:warm_hook", args=[eid]),
+        polling=POLL_SECONDS if warming else 0,
     )
     context.update(extra)
     return context
@@ -105,12 +111,10 @@ async def toggle(request, env_id):
     problem = refuse(request, page, "switch the warm pool")
     form = WarmPoolForm(request.POST)
     if problem is None and not form.is_valid():
-        problem_words = "Choose on or off."
-        return render_box(
-            request, TEMPLATE, _context(request, page, action_error=problem_words), boxes=BOXES
-        )
+        problem = Problem("Not done", "Choose on or off.", "Use the button on this page.", 400)
     if problem is not None:
-        return render_box(request, TEMPLATE, _context(request, page, action_problem=problem))
+        context = _context(request, page, action_problem=problem)
+        return render_box(request, TEMPLATE, context, boxes=BOXES)
     wanted = form.request_body()["enabled"]
     words = "on" if wanted else "off"
 
