@@ -63,6 +63,16 @@ def _pages(upstream) -> list[str]:
     web = "5e2815e8-08cf-5b6e-a9f8-ceb9132308ce"  # the seeded "web" environment
     pages += [f"/environments/{web}/warm-hook/", f"/environments/{web}/start-hook/",
               f"/environments/{web}/warm-pool/"]  # fmt: skip
+    ada_web = "b4b720de-82f5-567b-866f-910afb696898"  # Ada's personal env, inheriting web
+    web_file = upstream.list_environment_files(web).environment_files[0].id
+    web_mcp = upstream.list_environment_mcps(web).environment_mcps[0].id
+    pages += ["/environments/", "/environments/new/", f"/environments/{web}/",
+              "/environments/38ccdc28-6d54-5023-8f15-38337fafabed/",  # Global
+              f"/environments/{web}/variables/", f"/environments/{ada_web}/variables/",
+              f"/environments/{web}/files/", f"/environments/{web}/files/{web_file}/",
+              f"/environments/{web}/skills/", f"/environments/{web}/mcps/",
+              f"/environments/{web}/mcps/{web_mcp}/", f"/environments/{ada_web}/effective/",
+              f"/environments/{web}/delete/"]  # fmt: skip
     return pages
 
 
