@@ -158,3 +158,16 @@ def test_a_running_test_and_one_that_never_started():
     old = version(2, "echo", state=RunState.PENDING, action=HookAction.TEST)
     old.created_at = timezone.now() - timedelta(hours=1)
     assert summarize(old, WARM).title == "Never started"
+
+
+def test_the_end_of_a_saving_stream_updates_the_versions_and_the_active_hook():
+    from portal.environments.views.console_stream import _ending
+
+    run = finished(action=HookAction.SAVE_TEST, saved=True, api_version=5, content="echo hi\n")
+    run.summary = summarize(run, WARM)
+    env_id = "5e2815e8-08cf-5b6e-a9f8-ceb9132308ce"
+    html = _ending(run, WARM, env_id, [run])
+    assert '<section id="versions"' in html and 'hx-swap-oob="true"' in html
+    assert '<p id="active-hook"' in html and "Active: version 5" in html
+    assert "data-hook-active" in html and "echo hi" in html
+    assert "Passed" in html
