@@ -46,7 +46,8 @@ class EmulatorProcess:
         ]  # fmt: skip
         self.log = open(ROOT / "var" / f"emulator-test-{self.port}.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30  # the contract checker loads the spec (~4 s)
+        # The contract checker loads the spec (~4 s alone; longer with parallel workers).
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
@@ -58,7 +59,7 @@ class EmulatorProcess:
             except httpx.HTTPError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("emulator did not start in 30 s")
+        raise RuntimeError("emulator did not start in 120 s")
 
     def control(self, path: str, json: dict | None = None) -> dict:
         if json is None:
