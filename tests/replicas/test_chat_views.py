@@ -298,3 +298,13 @@ def test_an_error_replica_shows_its_message_and_its_readable_chats(ada, upstream
         assert chat.id in body  # the chats the API still lists, as tabs
     if chats:
         assert 'name="message"' in body and "it can't take messages" in body
+
+
+def test_the_header_names_the_environment_and_links_to_it(ada, upstream):
+    from tests.replicas.conftest import idle_replica
+
+    environments = upstream.list_environments(scope="all").environments
+    env = next(e for e in environments if not e.is_global)
+    rid = idle_replica(upstream, "env-named", environment_id=str(env.id))
+    body = ada.get(f"/replicas/{rid}/").content.decode()
+    assert f'<a href="/environments/{env.id}/" title="{env.id}">{env.name}</a>' in body
