@@ -309,3 +309,17 @@ def test_someone_elses_run_is_not_streamed(ada, grace, team_env):
     assert "isn’t yours" in body and "event: close" in body
     version.refresh_from_db()
     assert version.state == RunState.PENDING
+
+
+def test_members_see_a_team_runs_result_but_not_its_output(grace, team_env):
+    """A script can print the environment's secret values, which members don't see."""
+    env_id = str(team_env.id)
+    [run] = _versions(env_id, "echo $DATABASE_URL\n")
+    run.output = "postgres://secret\n"
+    run.events = [{"t": 0.1, "type": "output", "text": "postgres://secret\n"}]
+    run.save()
+    body = text(grace.get(console(env_id), {"run": run.pk}))
+    assert "Passed" in body and "postgres://secret" not in body
+    assert "shown only to those who may change" in body
+    log = grace.get(f"/environments/{env_id}/warm-hook/runs/{run.pk}/log/")
+    assert log.status_code == 403 and b"secret" not in log.content

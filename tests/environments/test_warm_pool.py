@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import pytest
+from asgiref.sync import async_to_sync
 
 from portal.accounts.models import AuditEntry
 from tests.environments.conftest import SCRATCH, WEB, audit_ops
@@ -113,3 +114,19 @@ def test_while_a_workspace_warms_the_pool_box_re_gets_itself(ada, team_env, upst
     assert "Watch output" in body
     part = ada.get(pool_url(env_id), headers={**HX, "HX-Target": "pool-live"})
     assert part.content.decode().lstrip().startswith('<div id="pool-live"')
+
+
+def test_members_dont_get_a_team_workspaces_live_output(grace, upstream):
+    """Warm hook output can hold the environment's secret values, which members don't see."""
+    pool = upstream.get_environment_warm_hooks(WEB).warm_pool
+    ws = upstream.list_warm_pool_workspaces(str(pool.id)).workspaces[0]
+    body = text(grace.get(pool_url(WEB), {"watch": str(ws.id)}))
+    assert "Watch output" not in body and "sse-connect" not in body
+    assert "shown only to those who may change" in body
+    response = grace.get(f"/environments/{WEB}/warm-pool/workspaces/{ws.id}/stream/")
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    streamed = html.unescape(async_to_sync(collect)().decode())
+    assert "shown only to those who may change" in streamed and "event: close" in streamed

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from portal.accounts.acting import aacting_kind, async_api_for, requires_api_key
+from portal.accounts.acting import aacting_kind, requires_api_key
 from portal.lib.api_errors import report
 from portal.lib.htmx import render_box
 from portal.replica_api import errors
@@ -68,10 +68,18 @@ async def history(env_id: str, kind: Kind) -> list[HookVersion]:
     return items
 
 
-def _run_context(request, kind: Kind, env_id: str, run: HookVersion | None) -> dict[str, Any]:
-    """What the #console-run box needs for `run` (live: its stream URL; else its stored log)."""
+def _run_context(
+    request, kind: Kind, env_id: str, run: HookVersion | None, *, may_read_output: bool = True
+) -> dict[str, Any]:
+    """What the #console-run box needs for `run` (live: its stream URL; else its stored log).
+
+    A run's output can hold the environment's secret values (a script may print them), which
+    members don't see on team environments: they get the result without the output."""
     if run is None:
         return {"run": None}
+    if not may_read_output:
+        return {"run": run, "run_live": False, "output_hidden": True,
+                "summary": summarize(run, kind)}  # fmt: skip
     live = (
         run.state == RunState.PENDING
         and run.user_id == getattr(request.user, "pk", None)
@@ -159,7 +167,7 @@ async def console(request, env_id, kind):
         form=form,
         restored=restored,
         history=await history(eid, kind),
-        **_run_context(request, kind, eid, run),
+        **_run_context(request, kind, eid, run, may_read_output=page.can_edit),
         **(await _compare(request, eid, kind)),
     )
     return render_box(request, TEMPLATE, context, boxes=BOXES)
@@ -364,19 +372,17 @@ async def stop(request, env_id, kind, run_id):
 @requires_api_key
 @require_GET
 async def log_file(request, env_id, kind, run_id):
-    """A run's output as plain text (colours removed)."""
+    """A run's output as plain text (colours removed), for who may change this hook (the
+    output can hold the environment's secret values)."""
     from ..ansi import strip_ansi
 
     kind = _kind(kind)
     eid = str(env_id)
-    api = await async_api_for(request)
-    try:
-        await api.get_environment(eid)  # the viewer may see this environment
-    except errors.NotFound:
-        raise Http404("No such environment.") from None
-    except errors.ReplicaAPIError as exc:
-        problem = report(request, exc, "read environment for a hook log")
-        return HttpResponse(problem.text, status=problem.status, content_type="text/plain")
+    page = await load_environment_page(request, eid)  # 404 if the viewer can't see it
+    if not page.can_edit:
+        problem = page.refusal()
+        words = problem.text if problem is not None else "Not allowed."
+        return HttpResponse(words, status=403, content_type="text/plain; charset=utf-8")
     version = await versions.aget(eid, kind.slug, run_id)
     if version is None:
         raise Http404("No such run.")

@@ -16,11 +16,11 @@ import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.accounts.acting import NoUsableKey, async_api_for, requires_api_key
+from portal.accounts.acting import NoUsableKey, requires_api_key
 from portal.lib.api_errors import Problem
 from portal.lib.eventstream import event_stream, release_database
 from portal.lib.htmx import go, render_box
@@ -149,18 +149,30 @@ async def _closed(text: str):
     yield (sse("message", pool_status("closed", text)) + sse("close", "done")).encode()
 
 
+HIDDEN = (
+    "The live output is shown only to those who may change this environment: a warm hook "
+    "can print the environment's secret values."
+)
+
+
 @require_GET
 async def watch(request, env_id, workspace_id):
-    """A warm pool workspace's live output (the viewer's key sees only their org's pools)."""
+    """A warm pool workspace's live output, for who may change the environment (its warm
+    hooks' output can hold secret values members don't see)."""
     user = await request.auser()
     if not user.is_authenticated:
         return HttpResponse("Sign in to follow this workspace.", status=403)
     try:
-        api = await async_api_for(request)
+        page = await load_environment_page(request, str(env_id))
+        if not page.can_edit:
+            return event_stream(_closed(HIDDEN))
+        api = page.api
     except NoUsableKey:
         return event_stream(_closed("Your API key can’t be used: add it on your API keys page."))
-    except errors.ReplicaAPIError:  # pragma: no cover - async_api_for makes no call
-        return event_stream(_closed("The Replica API can’t be asked right now."))
+    except Http404:
+        return event_stream(_closed("This environment isn’t there any more."))
+    except errors.Unauthorized:
+        return event_stream(_closed("Your API key was rejected: replace it on your API keys page."))
     finally:
         await sync_to_async(release_database)()
     return event_stream(pool_relay(api, str(workspace_id)))
