@@ -205,15 +205,27 @@
     button.textContent = words;
     window.setTimeout(function () { button.textContent = before; }, 2000);
   }
+  function selectLog(id, button) {
+    // Without the clipboard API (a page not served over HTTPS): select the log instead.
+    var log = document.getElementById(id);
+    if (!log) return;
+    var range = document.createRange();
+    range.selectNodeContents(log);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    flash(button, "Selected: press Ctrl+C");
+  }
   function copyLog(button) {
-    var text = logText(button.getAttribute("data-console-copy"));
+    var id = button.getAttribute("data-console-copy");
+    var text = logText(id);
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(text).then(
         function () { flash(button, "Copied"); },
-        function () { flash(button, "Copy failed"); }
+        function () { selectLog(id, button); }
       );
     } else {
-      flash(button, "Copy not available");
+      selectLog(id, button);
     }
   }
   function downloadLog(el) {
