@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -82,6 +83,15 @@ def test_output_grows_line_by_line_then_the_exit_code(ada_page, team_env, agent_
     page.get_by_label("Timestamps").check()
     expect(page.locator("#run-log .log-ts").first).to_be_visible()
     expect(page.locator("#run-log .log-ts").first).to_have_text(re.compile(r"\+\d+\.\d\ds"))
+    # Download and copy the whole log (with the timestamps shown, they come along).
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Download log").click()
+    downloaded = Path(caught.value.path()).read_text()
+    assert downloaded.splitlines()[0].endswith("step 1") and "step 8" in downloaded
+    assert downloaded.startswith("+")
+    copy = page.get_by_role("button", name="Copy log")
+    copy.click()
+    expect(page.locator(".console-tools button").first).to_have_text(re.compile("Copied|Selected"))
     # The run is in the portal's history, and the Stop button is gone.
     expect(page.locator("#versions .version-row")).to_have_count(1)
     expect(page.locator("#versions .version-row").first).to_contain_text("Failed with exit code 3")
