@@ -27,6 +27,8 @@ from .transport import Call
 API_VERSION_NON_BLOCKING = "2026-05-17"
 # The legacy create blocks until the workspace is active (tens of seconds).
 LEGACY_CREATE_TIMEOUT = 300.0
+# A hook test runs the script in a fresh sandbox before answering (the guide: 30-90 s).
+HOOK_RUN_TIMEOUT = 150.0
 
 
 class _Unset:
@@ -778,6 +780,7 @@ class Operations:
                 f"/v1/environments/{_q(environment_id)}/warm-hooks/save-test",
                 models.SaveAndTestWarmHookResponse,
                 json=_body(body),
+                read_timeout=HOOK_RUN_TIMEOUT,
             )
         )
 
@@ -792,6 +795,7 @@ class Operations:
                 f"/v1/environments/{_q(environment_id)}/warm-hooks/test",
                 models.TestWarmHookResponse,
                 json=_body(body),
+                read_timeout=HOOK_RUN_TIMEOUT,
             )
         )
 
@@ -861,6 +865,7 @@ class Operations:
                 f"/v1/environments/{_q(environment_id)}/start-hooks/test",
                 models.TestStartHookResponse,
                 json=_body(body),
+                read_timeout=HOOK_RUN_TIMEOUT,
             )
         )
 

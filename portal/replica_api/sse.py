@@ -17,6 +17,7 @@ import json
 import logging
 import random
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,17 +161,22 @@ async def stream_events(
     attempt = 0
     while True:
         try:
-            async for event in _read_once(settings, api_key, call, typed, last_event_id):
-                if event is _OPEN:
-                    if attempt or announce_open:
-                        yield Reconnected(attempt)
-                    continue
-                # Back-off resets only once the stream really delivers: one that opens and
-                # drops at once keeps backing off (and counts toward max_attempts).
-                attempt = 0
-                if event.id:
-                    last_event_id = event.id
-                yield event
+            # aclosing: a caller that stops between events closes the upstream connection
+            # now, not when the garbage collector gets to the reader.
+            async with aclosing(
+                _read_once(settings, api_key, call, typed, last_event_id)
+            ) as reader:
+                async for event in reader:
+                    if event is _OPEN:
+                        if attempt or announce_open:
+                            yield Reconnected(attempt)
+                        continue
+                    # Back-off resets only once the stream really delivers: one that opens and
+                    # drops at once keeps backing off (and counts toward max_attempts).
+                    attempt = 0
+                    if event.id:
+                        last_event_id = event.id
+                    yield event
             if not reconnect:
                 return
             error: errors.ReplicaAPIError = errors.Unreachable(
