@@ -243,7 +243,8 @@ def test_admin_edits_a_team_environment(ada, team_env, upstream):
         headers=HX,
     )
     assert response.status_code == 200
-    assert "Settings saved." in text(response)
+    assert response["HX-Location"]  # the whole page again: the header shows the new name
+    assert "Settings saved." in text(ada.get(url))
     env = upstream.get_environment(str(team_env.id)).environment
     assert (env.name, env.description, env.system_prompt) == (new_name, "now described", "# Hi")
     entry = AuditEntry.objects.get(operation="updateEnvironment")
@@ -267,15 +268,39 @@ def test_a_member_sees_a_team_environment_read_only_and_is_refused_a_change(grac
 
 def test_a_member_edits_their_own_personal_environment(grace, grace_env, grace_upstream):
     url = reverse("environments:detail", args=[grace_env.id])
-    response = grace.post(
+    grace.post(
         url,
         {"name": grace_env.name, "binding": "none", "personal_preferences": "Be terse."},
         headers=HX,
     )
-    assert "Settings saved." in text(response)
+    assert "Settings saved." in text(grace.get(url))
     assert grace_upstream.get_environment(str(grace_env.id)).environment.personal_preferences == (
         "Be terse."
     )
+
+
+def test_unbinding_an_environment_an_automation_needs_says_why(ada, team_env, upstream):
+    repo = upstream.list_repositories().repositories[0]
+    upstream.update_environment(str(team_env.id), {"repository_id": str(repo.id)})
+    automation = upstream.create_automation(
+        {
+            "name": unique("on-pr"),
+            "prompt": "Review it",
+            "environment_id": str(team_env.id),
+            "triggers": [{"type": "github", "config": {"event": "pull_request.opened"}}],
+        }
+    ).automation
+    try:
+        response = ada.post(
+            reverse("environments:detail", args=[team_env.id]),
+            {"name": team_env.name, "binding": "none"},
+            headers=HX,
+        )
+        body = text(response)
+        assert "Not saved: an automation depends on it" in body and automation.name in body
+        assert 'value="none" id="id_binding_0" checked' in response.content.decode()  # as typed
+    finally:
+        upstream.delete_automation(str(automation.id))
 
 
 def test_a_deleted_or_someone_elses_environment_is_the_not_found_page(grace):

@@ -188,6 +188,15 @@ def _word_refusal(form: EnvironmentForm, result) -> Problem | None:
     ):
         form.add_error("mobile_testing_enabled", PLAN_UPGRADE)
         return None
+    if isinstance(error, errors.Conflict):
+        # updateEnvironment: an automation needs the environment as it is.
+        return Problem(
+            "Not saved: an automation depends on it",
+            words or "An automation that uses this environment blocks the change.",
+            "Change or move that automation first, or keep the setting.",
+            409,
+            reference=result.problem.reference if result.problem else "",
+        )
     return result.problem
 
 
@@ -335,15 +344,10 @@ async def environment_detail(request, env_id):
             operation="update environment",
         )
         if result.done:
+            # The whole page again (the header shows the name): post-redirect-get.
             await forget_names(api)
-            if not request.htmx:
-                flash(request, result.outcome)
-            url = reverse("environments:detail", args=[page.env_id])
-            if request.htmx:
-                page = await load_environment_page(request, page.env_id, **_fetch_choices())
-                context = _settings_context(page, _edit_form(page), action_note=result.outcome.note)
-                return render_box(request, "environments/settings.html", context)
-            return go(request, url)
+            flash(request, result.outcome)
+            return go(request, reverse("environments:detail", args=[page.env_id]))
         problem = _word_refusal(form, result)
     context = _settings_context(page, form, problem=problem)
     return render_box(request, "environments/settings.html", context)
