@@ -7,13 +7,15 @@ to the bound repository shown read-only with where they come from.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.acting import requires_api_key
 from portal.lib.api_errors import Problem
-from portal.lib.htmx import go, render_box
+from portal.lib.htmx import go, render_box, target
 from portal.replica_api import errors
 
 from ..common import EnvironmentPage, load_environment_page
@@ -105,7 +107,7 @@ async def _after(
     if not request.htmx and (result.done or not extra):
         flash(request, result.outcome)
         url = reverse("environments:skills", args=[page.env_id])
-        return go(request, f"{url}?q={query}" if query else url)
+        return go(request, f"{url}?{urlencode({'q': query})}" if query else url)
     await _refresh(page, query)
     if result.done:
         return _panel(request, page, query, action_note=result.outcome.note, **extra)
@@ -125,8 +127,11 @@ async def skills_panel(request, env_id):
 @requires_api_key
 @require_GET
 async def search(request, env_id):
-    """The catalog results for what is typed (#skill-results)."""
+    """The catalog results for what is typed (#skill-results); without JS, the tab."""
     query = _query(request)
+    if target(request) != "skill-results":
+        url = reverse("environments:skills", args=[env_id])
+        return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
     page = await load_environment_page(
         request,
         env_id,

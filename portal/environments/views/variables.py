@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.accounts.acting import requires_api_key
@@ -316,7 +316,6 @@ async def set_override(request, env_id, var_id):
     return await _finish(request, page, result, problem=problem)
 
 
-@sensitive_variables("var")
 @requires_api_key
 @require_POST
 async def reveal_variable(request, env_id, var_id):
