@@ -317,6 +317,8 @@ class FileForm(forms.Form):
         required=False,
         strip=False,
         validators=[validators.check_file_size],
+        help_text="At most 64 KB. In the editor, Tab inserts two spaces; press Escape, then "
+        "Tab, to move on.",
         widget=_area(
             18,
             mono=True,
