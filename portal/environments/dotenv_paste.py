@@ -54,7 +54,7 @@ class Line:
 
     @property
     def lines(self) -> str:
-        """"7", or "7–9" for a binding over several lines."""
+        """The line numbers it covers: 7, or 7–9 for a binding over several lines."""
         return str(self.number) if self.last == self.number else f"{self.number}–{self.last}"
 
 
