@@ -9,6 +9,11 @@ GitHub/GitLab/Slack/Sentry event through `POST /_emulator/automation-events`) re
 execution that moves `pending -> creating -> running -> completed` (or `failed`), creating a
 replica through `replicas.create_replica_internal` when the replicas area provides it.
 
+The docs' rules: a cron schedule may fire at most once every 60 minutes (a more frequent one
+is a 400), and an automation is switched off after 5 consecutive failed runs (a completed run
+breaks the run of failures). `POST /_emulator/automations/{id}/fail-run` records failed runs
+for tests and demos.
+
 Other areas use `store.automations` (an `AutomationsArea`): `referencing(environment_id)`
 lists the automations bound to an environment (any scope).
 """
@@ -90,6 +95,10 @@ CRON_MACROS = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
+# The vendor's automation docs: a cron schedule may fire at most once every 60 minutes.
+MIN_CRON_INTERVAL_MINUTES = 60
+# The vendor's automation docs: an automation is switched off after this many failed runs in a row.
+MAX_CONSECUTIVE_FAILURES = 5
 WEBHOOK_MAX_BYTES = 256 * 1024
 AUTOMATION_LIMIT = 500
 # Options replicas.create_replica_internal documents for its **options.
@@ -122,6 +131,35 @@ def parse_cron(schedule: str, timezone: str) -> tuple[str, ZoneInfo]:
     except CronSimError as exc:
         raise bad(f"Invalid cron expression {schedule!r}: {exc}.") from None
     return expression, zone
+
+
+def shortest_interval(expression: str) -> int | None:
+    """The fewest minutes between two runs of a (valid, 5-field) expression, or None when it
+    runs at most once a day: the day's times are minute x hour, and the step across midnight
+    counts when two consecutive days can both match."""
+    sim = CronSim(expression, datetime(2000, 1, 1))
+    times = sorted(h * 60 + m for h in sim.hours for m in sim.minutes)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    wrap = 1440 - times[-1] + times[0]
+    if wrap < 1440:
+        day, previous = datetime(2001, 1, 1).date(), False
+        for _ in range(4 * 366):  # four years cover every weekday and leap-year pattern
+            matches = day.month in sim.months and sim.match_day(day)
+            if matches and previous:
+                gaps.append(wrap)
+                break
+            previous = matches
+            day += timedelta(days=1)
+    return min(gaps) if gaps else None
+
+
+def check_interval(schedule: str, expression: str) -> None:
+    gap = shortest_interval(expression)
+    if gap is not None and gap < MIN_CRON_INTERVAL_MINUTES:
+        raise bad(
+            f"Cron schedule {schedule!r} runs every {gap} minute(s) at times; automations may "
+            f"run at most once every {MIN_CRON_INTERVAL_MINUTES} minutes."
+        )
 
 
 def next_fire(schedule: str, timezone: str, after: datetime | None = None) -> datetime | None:
@@ -177,7 +215,8 @@ def validate_triggers(store: Store, raw: Any) -> list[dict]:
             schedule = cfg.string("schedule", required=True, non_empty=True)
             timezone = cfg.string("timezone", non_empty=True)
             timezone = "UTC" if timezone is MISSING else timezone.strip()
-            parse_cron(schedule, timezone)
+            expression, _zone = parse_cron(schedule, timezone)
+            check_interval(schedule, expression)
             config = {"schedule": schedule.strip(), "timezone": timezone}
             key = ("cron", "")
         elif ttype == "custom":
@@ -461,6 +500,39 @@ class AutomationsArea:
         execution["status"] = "failed"
         execution["error"] = error
         execution["completed_at"] = now()
+        self._switch_off_after_failures(execution["automation_id"])
+
+    def consecutive_failures(self, automation_id: str) -> int:
+        """Failed runs in a row, newest first (runs still in progress don't break the run)."""
+        finished = [
+            e
+            for e in self.executions.get(automation_id, [])
+            if e["status"] in ("completed", "failed")
+        ]
+        finished.sort(key=lambda e: e["completed_at"] or e["triggered_at"], reverse=True)
+        count = 0
+        for e in finished:
+            if e["status"] != "failed":
+                break
+            count += 1
+        return count
+
+    def _switch_off_after_failures(self, automation_id: str) -> None:
+        """The docs: an automation is switched off after 5 consecutive failed runs."""
+        automation = self.automations.get(automation_id)
+        if automation is None or not automation["enabled"]:
+            return
+        if self.consecutive_failures(automation_id) >= MAX_CONSECUTIVE_FAILURES:
+            log.info("automation %s switched off after failed runs", automation_id)
+            automation["enabled"] = False
+            automation["updated_at"] = now()
+            self.refresh_next_fire(automation)
+
+    def record_failure(self, automation: dict, error: str, payload: dict | None = None) -> dict:
+        """A run that failed at once (the control route's simulated failure)."""
+        execution = self.new_execution(automation, payload or {"trigger": "cron"}, "creating")
+        self._fail(execution, error)
+        return execution
 
     def _replica(self, replica_id: str | None) -> Any:
         getter = getattr(self.store.replicas, "get", None)
@@ -920,6 +992,35 @@ async def control_fire_cron(request: Request) -> JSONResponse:
 # =========================================================================================
 # Area wiring
 # =========================================================================================
+async def control_fail_run(request: Request) -> JSONResponse:
+    """`{error?, times?}`: record failed runs of an automation (any trigger), as if its
+    workspaces couldn't be created; the 5-in-a-row rule applies."""
+    area: AutomationsArea = request.app.state.store.automations
+    automation = area.automations.get(request.path_params["id"])
+    if automation is None:
+        return JSONResponse(
+            {"error": "Not found", "details": "No automation with that id."}, status_code=404
+        )
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return JSONResponse({"error": "Invalid JSON", "details": None}, status_code=400)
+    error = str(body.get("error") or "Could not create the workspace: simulated failure")
+    times = body.get("times", 1)
+    if not isinstance(times, int) or not 1 <= times <= 50:
+        return JSONResponse({"error": "Invalid times", "details": "1 to 50"}, status_code=400)
+    made = [area.execution_public(area.record_failure(automation, error)) for _ in range(times)]
+    return JSONResponse(
+        {
+            "executions": made,
+            "enabled": automation["enabled"],
+            "consecutive_failures": area.consecutive_failures(automation["id"]),
+        }
+    )
+
+
 routes = [
     Route("/v1/automations", list_automations, methods=["GET"]),
     Route("/v1/automations", create_automation, methods=["POST"]),
@@ -934,6 +1035,7 @@ routes = [
 control_routes = [
     Route("/_emulator/automation-events", control_events, methods=["POST"]),
     Route("/_emulator/automations/{id}/fire-cron", control_fire_cron, methods=["POST"]),
+    Route("/_emulator/automations/{id}/fail-run", control_fail_run, methods=["POST"]),
 ]
 
 

@@ -14,6 +14,11 @@ point at workspaces `uuid5("replica-emulator/replica/<automation>-<n>")`.
 | deploy-notes             | org            | custom webhook                    | yes     |
 | ada-daily-standup        | Ada (personal) | cron `0 9 * * 1-5` New York       | yes     |
 | grace-weekly-cleanup     | Grace (personal)| cron `0 17 * * 5` + custom       | yes     |
+| flaky-e2e-suite          | org            | cron `0 6 * * 1-5` UTC            | yes     |
+| docs-sync                | org            | cron `0 2 * * 0` UTC              | no      |
+
+flaky-e2e-suite's last 3 runs failed (a warning: 2 more and it is switched off); docs-sync
+was switched off after 5 failed runs in a row (the docs' rule, which the emulator applies).
 
 Executions cover every status: pending, creating, running, completed and failed. The
 oldest nightly-dependency-audit run points at the replicas area's seeded
@@ -299,6 +304,40 @@ def seed_automations(area: AutomationsArea) -> None:
         age_days=4,
     )
     runs(grace, [("completed", 70, cron_payload(70), None)])
+
+    flaky = automation(
+        "flaky-e2e-suite",
+        platform,
+        [cron("0 6 * * 1-5")],
+        "Run the end-to-end suite against staging and open an issue for each new failure.",
+        description="Weekday mornings before stand-up",
+        age_days=20,
+    )
+    timeout = "The agent stopped: the end-to-end suite timed out after 45 minutes."
+    runs(
+        flaky,
+        [
+            ("completed", 5 * 24, cron_payload(5 * 24), None),
+            ("failed", 4 * 24, cron_payload(4 * 24), timeout),
+            ("failed", 3 * 24, cron_payload(3 * 24), timeout),
+            ("failed", 2 * 24, cron_payload(2 * 24), timeout),
+        ],
+    )
+
+    docs = automation(
+        "docs-sync",
+        platform,
+        [cron("0 2 * * 0")],
+        "Regenerate the API docs from the OpenAPI spec and open a PR when they changed.",
+        enabled=False,
+        age_days=60,
+    )
+    missing = "Could not create the workspace: the repository's docs/ folder was removed"
+    runs(
+        docs,
+        [("completed", 6 * 7 * 24, cron_payload(6 * 7 * 24), None)]
+        + [("failed", w * 7 * 24, cron_payload(w * 7 * 24), missing) for w in (5, 4, 3, 2, 1)],
+    )
 
 
 def _iso_hours_ago(hours: float) -> str:

@@ -508,3 +508,70 @@ def test_service_module_round_trip(api, personal_api):
     assert executions.executions[0].id == triggered.execution_id
     assert executions.total == 1
     assert personal_api.delete_automation(created.id).success is True
+
+
+# --- the docs' rules: the 60-minute minimum and the switch-off after 5 failed runs -----------------
+@pytest.mark.parametrize(
+    "schedule", ["*/5 * * * *", "* * * * *", "0,30 9 * * *", "*/30 9-17 * * 1-5", "0,59 0,23 * * *"]
+)
+def test_cron_more_frequent_than_hourly_is_refused(org, schedule):
+    trigger = {"type": "cron", "config": {"schedule": schedule}}
+    body = {"name": unique(), "prompt": "p", "environment_id": WEB, "triggers": [trigger]}
+    r = org.post("/v1/automations", json=body)
+    assert_error(r, 400)
+    assert "60 minutes" in r.json()["details"]
+    a = create(org)
+    assert_error(org.patch(f"/v1/automations/{a['id']}", json={"triggers": [trigger]}), 400)
+
+
+@pytest.mark.parametrize("schedule", ["0 * * * *", "@hourly", "0 */2 * * *", "0 0,23 * * *"])
+def test_hourly_or_rarer_cron_is_accepted(org, schedule):
+    a = create(org, triggers=[{"type": "cron", "config": {"schedule": schedule}}])
+    assert a["cron_expression"] == schedule
+
+
+def test_five_failed_runs_in_a_row_switch_an_automation_off(org, emulator):
+    a = create(org)
+    four = emulator.control(f"automations/{a['id']}/fail-run", {"times": 4})
+    assert four["enabled"] is True and four["consecutive_failures"] == 4
+    still = org.get(f"/v1/automations/{a['id']}").json()["automation"]
+    assert still["enabled"] is True and still["cron_next_fire_at"] is not None
+    fifth = emulator.control(f"automations/{a['id']}/fail-run", {"error": "boom"})
+    assert fifth["enabled"] is False and fifth["consecutive_failures"] == 5
+    off = org.get(f"/v1/automations/{a['id']}").json()["automation"]
+    assert off["enabled"] is False and off["cron_next_fire_at"] is None
+    executions = org.get(f"/v1/automations/{a['id']}/executions").json()["executions"]
+    assert [e["status"] for e in executions] == ["failed"] * 5
+    assert executions[0]["error"] == "boom" and executions[0]["completed_at"]
+
+
+def test_a_completed_run_breaks_the_run_of_failures(org, emulator):
+    a = create(org)
+    emulator.control(f"automations/{a['id']}/fail-run", {"times": 4})
+    org.post(f"/v1/automations/{a['id']}/trigger", json={})
+
+    def finished():
+        e = org.get(f"/v1/automations/{a['id']}/executions").json()["executions"][0]
+        return e["status"] in ("completed", "failed")
+
+    assert wait_for(finished)
+    after = emulator.control(f"automations/{a['id']}/fail-run", {"times": 4})
+    assert after["consecutive_failures"] == 4 and after["enabled"] is True
+
+
+def test_fail_run_control_checks_its_input(emulator):
+    url = f"{emulator.url}/_emulator/automations"
+    assert httpx.post(f"{url}/{uuid.uuid4()}/fail-run", json={}).status_code == 404
+    flaky = automation_uuid("flaky-e2e-suite")
+    assert httpx.post(f"{url}/{flaky}/fail-run", json={"times": 0}).status_code == 400
+
+
+def test_seeded_failure_streaks(org):
+    flaky = org.get(f"/v1/automations/{automation_uuid('flaky-e2e-suite')}").json()["automation"]
+    assert flaky["enabled"] is True
+    runs = org.get(f"/v1/automations/{flaky['id']}/executions").json()["executions"]
+    assert [e["status"] for e in runs[:4]] == ["failed", "failed", "failed", "completed"]
+    docs = org.get(f"/v1/automations/{automation_uuid('docs-sync')}").json()["automation"]
+    assert docs["enabled"] is False and docs["cron_next_fire_at"] is None
+    runs = org.get(f"/v1/automations/{docs['id']}/executions").json()["executions"]
+    assert [e["status"] for e in runs[:6]] == ["failed"] * 5 + ["completed"]
