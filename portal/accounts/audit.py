@@ -95,6 +95,8 @@ OPERATION_WORDS = {
     "portal.changePassword": "Changed their password",
     "portal.rotateApiKeys": "Re-encrypted the stored API keys",
     "portal.changeSetting": "Changed the setting",
+    "portal.revealSecret": "Revealed",
+    "portal.exportVariables": "Exported",
 }
 
 

@@ -118,6 +118,8 @@ class AuditResult(models.TextChoices):
 
 # Operations whose words say it all (their target is the actor themself, or nothing).
 WORDS_ALONE = frozenset({"portal.changePassword", "portal.rotateApiKeys", "portal.switchActingAs"})
+# Operations whose detail names what they acted on better than the ids do.
+WORDS_WITH_DETAIL = frozenset({"portal.revealSecret", "portal.exportVariables"})
 
 
 class AuditEntry(models.Model):
@@ -164,6 +166,8 @@ class AuditEntry(models.Model):
         what = operation_words(self.operation)
         if self.operation in WORDS_ALONE:
             return what
+        if self.operation in WORDS_WITH_DETAIL and self.detail:
+            return f"{what} {self.detail}"
         if self.operation.startswith("portal."):
             target = self.target_id  # a username, a masked key, a setting
         else:  # the replica's name, else its id (the first id of the call's path)

@@ -111,3 +111,30 @@ def test_htmx_filter_swaps_only_the_results(as_admin, entries):
     assert body.lstrip().startswith('<div id="audit-results">')
     assert "<html" not in body
     assert response["Vary"].count("HX-Request") == 1
+
+
+@pytest.mark.django_db
+def test_audit_entries_read_as_words():
+    from portal.accounts.models import AuditEntry
+
+    cases = {
+        (
+            "archiveWorkspace",
+            "r-1",
+            "billing-csv-export",
+            "",
+        ): "Archived replica billing-csv-export",
+        ("sleepWorkspace", "r-2", "", ""): "Put to sleep replica r-2",
+        ("sendReplicaMessage", "r-3/chat-9", "", ""): "Sent a message to replica r-3",
+        ("portal.changeRole", "grace", "", "now admin"): "Changed the role of grace",
+        ("portal.changePassword", "7", "", ""): "Changed their password",
+        ("portal.revealSecret", "e/v", "", "variable API_TOKEN of environment web"): (
+            "Revealed variable API_TOKEN of environment web"
+        ),
+        ("listThings", "", "", ""): "List things",
+    }
+    for (operation, target_id, name, detail), words in cases.items():
+        entry = AuditEntry(
+            operation=operation, target_id=target_id, target_name=name, detail=detail
+        )
+        assert entry.words == words

@@ -3,6 +3,8 @@ the database in plaintext. Proved with marker keys on an emulator that accepts t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 
@@ -53,6 +55,27 @@ def portal_on_marker_emulator(settings, marker_emulator):
     settings.REPLICAS_API_URL = marker_emulator.url
 
 
+def _body(response, seconds: float = 5.0) -> bytes:
+    """A response's bytes; for a stream, what it sends in its first few seconds (an async
+    stream, as the event streams are, is read on its own loop)."""
+    if not response.streaming:
+        return response.content
+    if not getattr(response, "is_async", False):
+        return b"".join(response.streaming_content)
+    chunks: list[bytes] = []
+
+    async def collect() -> None:
+        async for chunk in response.streaming_content:
+            chunks.append(chunk)
+
+    async def read_for_a_while() -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(collect(), seconds)
+
+    asyncio.run(read_for_a_while())
+    return b"".join(chunks)
+
+
 class Recorder:
     """Signed-in clients whose every response is kept, to be searched for leaks."""
 
@@ -60,7 +83,7 @@ class Recorder:
         self.seen: list[tuple[str, str]] = []
 
     def keep(self, what: str, response) -> None:
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = _body(response)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         self.seen.append((what, headers + "\n" + body.decode("utf-8", "replace")))
 
