@@ -34,7 +34,6 @@ tab's address, for a Try again after a POST), `failed`, and every fetch's data b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -44,11 +43,10 @@ from django.urls import NoReverseMatch, reverse
 
 from portal.accounts.acting import async_api_for
 from portal.accounts.roles import ais_org_admin
-from portal.lib.api_errors import Problem, report
+from portal.lib.api_errors import Problem
+from portal.lib.boxes import Boxes, Fetch
 from portal.lib.pages import NotFoundPage
 from portal.replica_api import AsyncReplicaAPI, errors
-
-Fetch = Callable[[AsyncReplicaAPI], Awaitable[Any]]
 
 HEADER = "environment"  # the header's fetch, and the key of its failure
 GLOBAL, TEAM, PERSONAL = "global", "team", "personal"
@@ -175,16 +173,12 @@ def tabs(env_id: str, panel: str) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass
-class EnvironmentPage:
-    api: AsyncReplicaAPI
-    request: Any
+@dataclass(kw_only=True)
+class EnvironmentPage(Boxes):
     env_id: str
     env: Any = None  # models.Environment, or a stand-in when the header's fetch failed
     loaded: bool = False  # getEnvironment answered
     is_admin: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
-    failed: dict[str, Problem] = field(default_factory=dict)
     names: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
@@ -208,30 +202,6 @@ class EnvironmentPage:
                 "Not done", "The portal couldn't read this environment.", "Try again.", 503
             )
         return Problem("Not allowed", REFUSED_TEAM, "Ask an org admin.", 403)
-
-    def keep(self, name: str, result: Any) -> None:
-        """File one fetch's result under its name: data or failed."""
-        if isinstance(result, errors.Unauthorized):
-            raise result  # the accounts middleware: "replace your key"
-        if isinstance(result, errors.ReplicaAPIError):
-            self.failed[name] = report(self.request, result, name)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            self.data[name] = result
-
-    async def fetch(self, **fetches: Fetch) -> None:
-        """Run more named fetches concurrently (a second round trip)."""
-        names = list(fetches)
-        results = await asyncio.gather(
-            *(fetches[n](self.api) for n in names), return_exceptions=True
-        )
-        for name, result in zip(names, results, strict=True):
-            self.keep(name, result)
-
-    def problem(self, *names: str) -> Problem | None:
-        """The first failure among `names` (a box's fetches), or None."""
-        return next((self.failed[n] for n in names if n in self.failed), None)
 
     def source(self) -> dict[str, str] | None:
         source_id = getattr(self.env, "source_environment_id", None) if self.loaded else None
@@ -278,15 +248,10 @@ async def load_environment_page(request, env_id, **fetches: Fetch) -> Environmen
     page.is_admin = await ais_org_admin(await request.auser())
     names_key = names_cache_key(api)
     names = await cache.aget(names_key)
+    calls = [api.get_environment(env_id)]
     if names is None:  # asked alongside, never a round trip of its own
-        fetches = {**fetches, NAMES: fetch_names}
-    order = list(fetches)
-    results = await asyncio.gather(
-        api.get_environment(env_id),
-        *(fetches[n](api) for n in order),
-        return_exceptions=True,
-    )
-    head = results[0]
+        calls.append(fetch_names(api))
+    head, *extra = await page.gather(*calls, **fetches)
     if isinstance(head, errors.NotFound):
         raise deleted_page()
     if isinstance(head, errors.ReplicaAPIError):
@@ -297,11 +262,8 @@ async def load_environment_page(request, env_id, **fetches: Fetch) -> Environmen
     else:
         page.env = head.environment
         page.loaded = True
-    for name, result in zip(order, results[1:], strict=True):
-        if name != NAMES:
-            page.keep(name, result)
-        elif not isinstance(result, BaseException):
-            names = result
-            await cache.aset(names_key, names, NAMES_TTL)
+    if extra and not isinstance(extra[0], BaseException):
+        names = extra[0]
+        await cache.aset(names_key, names, NAMES_TTL)
     page.names = names or {}
     return page

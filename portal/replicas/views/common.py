@@ -14,8 +14,6 @@ back) while the panel stays usable.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +24,11 @@ from portal.accounts.acting import async_api_for
 from portal.accounts.audit import remember_replica_name
 from portal.accounts.models import PortalSettings
 from portal.accounts.roles import ais_org_admin
-from portal.lib.api_errors import Problem, describe, report
+from portal.lib.boxes import Boxes, Fetch
 from portal.lib.pages import NotFoundPage
-from portal.replica_api import AsyncReplicaAPI, errors, models
+from portal.replica_api import errors, models
 from portal.replicas.ownership import REFUSAL, Owner, Owners, may_remove
 from portal.replicas.ownership import UNKNOWN as UNKNOWN_OWNER
-
-Fetch = Callable[[AsyncReplicaAPI], Awaitable[Any]]
 
 # Panels (tabs) of the detail page, in order: (slug, label, url name).
 PANELS = (
@@ -53,7 +49,6 @@ POLL_WAKING = 2
 LIVE_STATUSES = frozenset({"active", "preparing"})
 LAST_CHAT_TTL = 30 * 24 * 60 * 60
 # Environment names for the header (id -> name), per key: the API sends only the id.
-ENV_NAMES = "environment_names"
 ENV_NAMES_TTL = 5 * 60
 
 
@@ -70,17 +65,13 @@ def deleted_page() -> NotFoundPage:
     )
 
 
-@dataclass
-class ReplicaPage:
-    api: AsyncReplicaAPI
-    request: Any
+@dataclass(kw_only=True)
+class ReplicaPage(Boxes):
+    # A sleeping or failed workspace's 409s are not failures: each panel words them.
+    CONFLICTS_APART = True
+
     replica_id: str
     replica: models.ReplicaDetails | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    # Fetches that failed with a conflict (sleeping / in error): name -> error.
-    unavailable: dict[str, errors.ReplicaAPIError] = field(default_factory=dict)
-    # Fetches that failed otherwise: name -> what to say in that box.
-    failed: dict[str, Problem] = field(default_factory=dict)
     environment_names: dict[str, str] = field(default_factory=dict)
     owner: Owner = UNKNOWN_OWNER
     # May the viewer archive or delete it (admins; members their own, or as the setting says)?
@@ -89,36 +80,6 @@ class ReplicaPage:
     @property
     def status(self) -> str:
         return status_of(self.replica) if self.replica is not None else UNKNOWN
-
-    def keep(self, name: str, result: Any) -> None:
-        """File one fetch's result under its name: data, unavailable or failed."""
-        if isinstance(result, errors.Unauthorized):
-            raise result  # the accounts middleware: "replace your key"
-        if isinstance(result, errors.Conflict):
-            self.unavailable[name] = result
-        elif isinstance(result, errors.ReplicaAPIError):
-            self.failed[name] = report(self.request, result, name)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            self.data[name] = result
-
-    async def fetch(self, **fetches: Fetch) -> None:
-        """Run more named fetches concurrently (a second round trip)."""
-        names = list(fetches)
-        results = await asyncio.gather(
-            *(fetches[n](self.api) for n in names), return_exceptions=True
-        )
-        for name, result in zip(names, results, strict=True):
-            self.keep(name, result)
-
-    def unavailable_problem(self) -> Problem | None:
-        """How to word the first fetch that failed with a conflict (sleeping, in error)."""
-        return next((describe(e) for e in self.unavailable.values()), None)
-
-    def problem(self, *names: str) -> Problem | None:
-        """The first failure among `names` (a box's fetches), or None."""
-        return next((self.failed[n] for n in names if n in self.failed), None)
 
     def header(self) -> dict[str, Any]:
         """The header box's context (with its failure, if getReplica failed)."""
@@ -252,8 +213,7 @@ async def load_chat_page(
     chat = pick_chat(chats, wanted_chat or guess)
     if chat is not None and chat.id != guess and chat_fetch is not None:
         # A wrong guess (or none): what was fetched is another chat's; fetch this one's.
-        for box in (page.data, page.failed, page.unavailable):
-            box.pop("chat_data", None)
+        page.forget("chat_data")
         await page.fetch(chat_data=lambda api: chat_fetch(api, chat.id))
     if chat is not None and chat.id != guess:
         await cache.aset(last_key, chat.id, LAST_CHAT_TTL)
@@ -271,15 +231,10 @@ async def load_replica_page(
     page = ReplicaPage(api=api, request=request, replica_id=replica_id)
     names_key = f"replicas:env-names:{api.key_id}"
     env_names = await cache.aget(names_key)
+    calls = [api.get_replica(replica_id, include=include)]
     if env_names is None:  # asked alongside, never a round trip of its own
-        fetches = {**fetches, ENV_NAMES: lambda api: api.list_environments(scope="all")}
-    names = list(fetches)
-    results = await asyncio.gather(
-        api.get_replica(replica_id, include=include),
-        *(fetches[n](api) for n in names),
-        return_exceptions=True,
-    )
-    head = results[0]
+        calls.append(api.list_environments(scope="all"))
+    head, *extra = await page.gather(*calls, **fetches)
     if isinstance(head, errors.NotFound):
         raise deleted_page()
     if isinstance(head, errors.ReplicaAPIError):
@@ -288,12 +243,9 @@ async def load_replica_page(
         raise head
     else:
         page.replica = head.replica
-    for name, result in zip(names, results[1:], strict=True):
-        if name != ENV_NAMES:
-            page.keep(name, result)
-        elif not isinstance(result, BaseException):  # a failure here only costs the name
-            env_names = {str(env.id): env.name for env in result.environments}
-            await cache.aset(names_key, env_names, ENV_NAMES_TTL)
+    if extra and not isinstance(extra[0], BaseException):  # a failure only costs the name
+        env_names = {str(env.id): env.name for env in extra[0].environments}
+        await cache.aset(names_key, env_names, ENV_NAMES_TTL)
     page.environment_names = env_names or {}
     if page.replica is not None:
         await _whose(request, page)
