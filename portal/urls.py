@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("portal.accounts.urls")),
     path("", include("portal.replicas.urls")),
     path("", include("portal.environments.urls")),
+    path("", include("portal.automations.urls")),
 ]
