@@ -39,6 +39,14 @@ DOCS_SYNC = automation_uuid("docs-sync")
 SENTRY = automation_uuid("sentry-autofix")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Names by id are cached per stored key, and key ids repeat across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def ada(as_admin, admin, emulator):
     store_key(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])

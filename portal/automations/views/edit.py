@@ -230,7 +230,8 @@ def place_refusal(form, formset, error: errors.ReplicaAPIError) -> bool:
     """Put a 400's words on the field they are about; False when no field fits."""
     if not isinstance(error, errors.BadRequest):
         return False
-    words = plain(error.user_message)
+    said = error.details if isinstance(error.details, str) and error.details else error.message
+    words = plain(said) or plain(error.user_message)
     lowered = words.lower()
     index = re.search(r"triggers\[(\d+)\]", words)
     cards = formset.forms
