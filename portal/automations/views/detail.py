@@ -518,7 +518,7 @@ async def delete_automation(request, automation_id):
     page = await load_automation_page(request, automation_id)
     context = page.header(datetime.now(UTC))
     refusal = page.refusal()
-    form = DeleteAutomationForm(request.POST or None)
+    form = DeleteAutomationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and refusal is None and form.is_valid():
         api = page.api
         name = page.automation.name
