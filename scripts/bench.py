@@ -97,6 +97,12 @@ def peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_pids(master: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
     return [int(p) for p in out.stdout.split()]
@@ -484,6 +490,14 @@ def find_page_replica(servers: Servers) -> tuple[str, str]:
     return rid, max(chats, key=lambda c: c["updated_at"])["id"]
 
 
+def other_replica(servers: Servers, rid: str) -> str:
+    """Another active seeded replica than `rid`."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(base_url=servers.emulator_url, headers=headers, timeout=30) as api:
+        replicas = api.get("/v1/replica", params={"limit": 100, "status": "active"}).json()
+    return next(r["id"] for r in replicas["replicas"] if r["id"] != rid)
+
+
 def pages(rid: str, chat: str) -> dict[str, Page]:
     get_replica = ("getReplica", f"/v1/replica/{rid}", {})
     return {
@@ -529,11 +543,16 @@ def bench_ttfb(servers: Servers, rid: str, chat: str, requests: int) -> None:
     slowest_direct = max(statistics.median(v) for v in direct.values())
     [cookie] = servers.sessions(["bench-ttfb"])
     named = load(RawClient(servers.portal_port, cookie), page.path, requests)
-    # First visits: one new user per request, so nothing is remembered for the replica.
+    # First visits: one new user per request, so nothing is remembered for the replica. Each
+    # has opened another replica first, so what the portal learns once per user and key (the
+    # key's API user, for "whose replica") is known: this measures the first visit to a
+    # replica, not a user's first page.
     first = []
+    other = other_replica(servers, rid)
     users = [f"bench-first-{i}" for i in range(requests)]
     for user_cookie in servers.sessions(users):
         client = RawClient(servers.portal_port, user_cookie)
+        client.get(f"/replicas/{other}/")
         first.append(client.get(f"/replicas/{rid}/"))
         client.close()
     print(f"\n## Detail page, time to first byte ({servers.latency_ms:g} ms injected per call)")
@@ -586,14 +605,19 @@ def bench_own(servers: Servers, rid: str, chat: str, requests: int) -> None:
         f"\n## The portal's own time per page (upstream at {servers.latency_ms:g} ms, one kept-alive client)"
     )
     print("own = the page's time at the client minus the portal's wait for upstream calls, per")
-    print("request (the wait is measured in the portal's transport and sent in Server-Timing).")
-    print(f"{'page':<8} {'own median':>11} {'own p95':>9} {'page median':>12} {'upstream':>9} {'calls':>6} {'bytes':>7}")  # fmt: skip
+    print("request (the wait is measured in the portal's transport and sent in Server-Timing);")
+    print("cpu = the worker's CPU time per page (all its threads; steadier on a busy machine).")
+    print(f"{'page':<8} {'own median':>11} {'own p95':>9} {'cpu/page':>9} {'page median':>12} {'upstream':>9} {'calls':>6} {'bytes':>7}")  # fmt: skip
+    worker = servers.portal_worker
     # The home page calls no API: the portal's cost of any signed-in page.
     for page in [Page("home", "/", []), *pages(rid, chat).values()]:
-        answers = load(client, page.path, requests)
+        load(client, page.path, 5, warm_up=0)
+        cpu = cpu_seconds(worker)
+        answers = load(client, page.path, requests, warm_up=0)
+        cpu = (cpu_seconds(worker) - cpu) / len(answers)
         own = [a.own for a in answers]
         print(
-            f"{page.name:<8} {ms(statistics.median(own)):>11} {ms(pct(own, 0.95)):>9}"
+            f"{page.name:<8} {ms(statistics.median(own)):>11} {ms(pct(own, 0.95)):>9} {ms(cpu):>9}"
             f" {ms(statistics.median(a.total for a in answers)):>12}"
             f" {ms(statistics.median(a.upstream for a in answers)):>9}"
             f" {statistics.median(a.timing.get('upstream-calls', 0) for a in answers):>6g}"
