@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from portal.accounts.models import KeyKind
 from portal.emulator.config import DEMO_PERSONAL_KEYS
+from portal.emulator.seed_automations import automation_uuid
 from tests.accounts.personas import PASSWORD, store_key
 from tests.browser.helpers import sign_in
 from tests.replicas.conftest import idle_replica
@@ -73,6 +74,13 @@ def _pages(upstream) -> list[str]:
               f"/environments/{web}/skills/", f"/environments/{web}/mcps/",
               f"/environments/{web}/mcps/{web_mcp}/", f"/environments/{ada_web}/effective/",
               f"/environments/{web}/delete/"]  # fmt: skip
+    auto = {name: automation_uuid(name) for name in (
+        "nightly-dependency-audit", "pr-review", "pr-command", "slack-triage", "sentry-autofix",
+        "deploy-notes", "ada-daily-standup", "flaky-e2e-suite")}  # fmt: skip
+    pages += ["/automations/", "/automations/new/", "/automations/?scope=mine",
+              *[f"/automations/{a}/" for a in auto.values()],
+              *[f"/automations/{a}/edit/" for a in auto.values()],
+              f"/automations/{auto['nightly-dependency-audit']}/delete/"]  # fmt: skip
     return pages
 
 
