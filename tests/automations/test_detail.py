@@ -336,3 +336,24 @@ def test_a_member_deletes_their_own(grace, make):
     deadline = time.monotonic() + 5
     while grace.get(f"/automations/{mine.id}/").status_code != 404:
         assert time.monotonic() < deadline
+
+
+def test_switching_on_the_page_refreshes_run_now(ada, make):
+    a = make(enabled=False)
+    page = ada.get(f"/automations/{a.id}/").content.decode()
+    assert "It is switched off" in text(_box(page, "run-now"))
+    response = ada.post(
+        f"/automations/{a.id}/toggle/", {"enabled": "on", "on_page": "1"}, headers=HX
+    )
+    body = response.content.decode()
+    assert body.strip().startswith(f'<form id="toggle-{a.id}"') and "Switched on." in text(body)
+    run_now = re.search(r'<section id="run-now"[^>]*hx-swap-oob="true".*?</section>', body, re.S)
+    assert run_now and "It is switched off" not in text(run_now.group(0))
+    assert "disabled" not in re.search(r"<button[^>]*>Run now", run_now.group(0)).group(0)
+
+
+def test_run_now_is_a_disabled_button_with_the_reason_when_unavailable(ada):
+    body = ada.get(f"/automations/{DEPLOY_NOTES}/").content.decode()
+    assert re.search(
+        r'<button type="button" disabled aria-describedby="run-unavailable">Run now', body
+    )

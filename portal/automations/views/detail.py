@@ -198,6 +198,7 @@ async def _detail_context(request, page, now) -> dict[str, Any]:
             "enabled": page.automation.enabled,
             "may_manage": page.may_manage,
             "next": reverse("automations:detail", args=[page.automation_id]),
+            "on_page": True,
         }
         context["prompt_html"] = _markdown(page.automation.prompt)
         context["acting_org"] = page.acting_org
@@ -315,6 +316,7 @@ async def toggle(request, automation_id):
         verb = "on" if wanted else "off"
         problem = Problem(f"Not switched {verb}: {problem.title.lower()}", problem.message,
                           problem.hint, problem.status, reference=problem.reference)  # fmt: skip
+    on_page = bool(request.POST.get("on_page"))
     t = {
         "id": automation_id,
         "enabled": state,
@@ -322,8 +324,16 @@ async def toggle(request, automation_id):
         "next": next_url,
         "note": outcome.note if outcome.done else "",
         "problem": problem,
+        "on_page": on_page,
     }
-    return render_in_zone(request, "automations/includes/toggle.html", {"t": t})
+    if not (on_page and page.loaded):
+        return render_in_zone(request, "automations/includes/toggle.html", {"t": t})
+    # On the automation's page, Run now and the webhook say whether it can run: refresh them.
+    page.automation.enabled = state
+    context = {"t": t, "automation_id": automation_id, "loaded": True, "oob_box": True}
+    context.update(run_context(page))
+    context.update(webhook_context(request, page))
+    return render_in_zone(request, "automations/includes/after_action.html#toggle", context)
 
 
 # --- run now ----------------------------------------------------------------------------------
