@@ -97,6 +97,21 @@ REPLICAS_API_READ_TIMEOUT = _float("REPLICAS_API_READ_TIMEOUT", 30.0, minimum=0.
 REPLICAS_API_MAX_RETRIES = _int("REPLICAS_API_MAX_RETRIES", 2)
 REPLICAS_API_MAX_CONNECTIONS = _int("REPLICAS_API_MAX_CONNECTIONS", 100, minimum=1)
 
+# --- Webhooks from the Replica API (portal/webhooks) ------------------------------------
+# The portal's address as the Replica API can reach it (https://portal.example.com). Set, each
+# replica created through the portal gets its own signed webhook to it; empty, notifications
+# come from polling the API instead (and may lag). `make run` sets it to the local portal.
+PORTAL_PUBLIC_URL = (
+    _url("PORTAL_PUBLIC_URL", "", ("http", "https")).rstrip("/")
+    if env.str("PORTAL_PUBLIC_URL", default="").strip()
+    else ""
+)
+# Webhook events whose signed `created_at` is older than this (seconds) are refused as stale:
+# with no timestamp in the signature, the stored event ids guard against replays, and this.
+WEBHOOK_MAX_AGE = _int("WEBHOOK_MAX_AGE", 24 * 60 * 60, minimum=60)
+# Bodies over this many bytes are refused (413) before anything else is looked at.
+WEBHOOK_MAX_BYTES = _int("WEBHOOK_MAX_BYTES", 256 * 1024, minimum=1024)
+
 # Fernet keys (comma-separated) that encrypt stored API keys: the first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
@@ -194,7 +209,8 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Local memory (one process), its async calls without thread hops.
+    CACHES = {"default": {"BACKEND": "portal.lib.cache.LocMemCache"}}
 
 # `Server-Timing` on every answer under ASGI (time to the answer's start, and the part of it
 # spent waiting for the Replica API): for `make bench` and profiling, off by default.

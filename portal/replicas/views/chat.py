@@ -7,7 +7,10 @@ fails, and says whether the message was sent or queued (and where in the queue).
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,20 +29,44 @@ from portal.replicas.rendering import render_history, transcript_dom_id, turn_sl
 from .common import load_chat_page
 
 HISTORY_PAGE = 30
+HISTORY_HTML_TTL = 10 * 60
 PROVIDERS = [p.value for p in models.Provider]
 
 
-def _history_context(request, history, chat_id: str, offset: int, running=False) -> dict:
-    user = request.user
-    prefix = f"h{offset}"
-    return {
-        "history_html": render_history(
+def _history_key(history, chat_id: str, offset: int, viewer: str) -> str | None:
+    """What a rendered page of history depends on: the page's events (told apart by the
+    chat's total, the page's place and its first and last event times), the senders and the
+    viewer. None for an empty page."""
+    events = history.events
+    if not events:
+        return None
+    parts = (
+        chat_id, offset, history.total, len(events), events[0].timestamp.isoformat(),
+        events[-1].timestamp.isoformat(), len(history.senders or ()), viewer,
+    )  # fmt: skip
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f"replicas:history-html:{digest}"
+
+
+async def _history_context(request, history, chat_id: str, offset: int, running=False) -> dict:
+    """A page of history as HTML. Rendering it is most of the chat page's own time, and a
+    page of a chat's past doesn't change: it is cached (not while a turn runs, whose last
+    events still grow)."""
+    viewer = (request.user.email or "").lower()
+    key = None if running else _history_key(history, chat_id, offset, viewer)
+    html = await cache.aget(key) if key else None
+    if html is None:
+        html = render_history(
             history,
-            viewer_email=user.email or None,
+            viewer_email=viewer or None,
             chat_id=chat_id,
-            id_prefix=prefix,
+            id_prefix=f"h{offset}",
             running=running,
-        ),
+        )
+        if key:
+            await cache.aset(key, html, HISTORY_HTML_TTL)
+    return {
+        "history_html": html,
         "has_more": bool(history.has_more),
         "older_offset": offset + len(history.events),
         "chat_id": chat_id,
@@ -89,7 +116,7 @@ async def _chat_page(request, rid: str, wanted_chat: str | None, data=None, **co
         history = page.data.get("chat_data")
         if history is not None:
             context.update(
-                _history_context(request, history, chat.id, 0, running=bool(chat.processing))
+                await _history_context(request, history, chat.id, 0, running=bool(chat.processing))
             )
         context["transcript_id"] = transcript_dom_id(chat.id)
         context["turn_slot_id"] = turn_slot_dom_id(chat.id)
@@ -139,7 +166,7 @@ async def history(request, replica_id, chat_id):
         response = render(request, "replicas/chat.html#transcript-stale", context)
         response["HX-Reswap"] = "none"
         return response
-    context.update(_history_context(request, page, chat_id, offset))
+    context.update(await _history_context(request, page, chat_id, offset))
     return render(request, f"replicas/chat.html#{partial}", context)
 
 

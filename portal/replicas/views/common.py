@@ -30,13 +30,13 @@ from portal.replica_api import errors, models
 from portal.replicas.ownership import REFUSAL, Owner, Owners, may_remove
 from portal.replicas.ownership import UNKNOWN as UNKNOWN_OWNER
 
-# Panels (tabs) of the detail page, in order: (slug, label, url name).
+# Panels (tabs) of the detail page, in order: (slug, label, path under the detail page's).
 PANELS = (
-    ("chat", "Chat", "replicas:detail"),
-    ("queue", "Queue", "replicas:queue"),
-    ("canvas", "Canvas", "replicas:canvas"),
-    ("diffs", "Diffs", "replicas:diffs"),
-    ("hooks", "Hooks", "replicas:hooks"),
+    ("chat", "Chat", ""),
+    ("queue", "Queue", "queue/"),
+    ("canvas", "Canvas", "canvas/"),
+    ("diffs", "Diffs", "diffs/"),
+    ("hooks", "Hooks", "hooks/"),
 )
 HEADER = "replica"  # the header's fetch, and the key of its failure
 UNKNOWN = "unknown"  # the status shown while the header's fetch fails
@@ -112,8 +112,9 @@ CHAT_SCOPED = frozenset({"chat", "queue"})
 def tabs(replica_id: str, panel: str, chat_id: str | None = None) -> list[dict[str, Any]]:
     """The panel tabs; the chat and queue tabs carry the open chat."""
     out = []
-    for slug, label, url_name in PANELS:
-        url = reverse(url_name, args=[replica_id])
+    base = reverse("replicas:detail", args=[replica_id])  # one reversal, not five
+    for slug, label, suffix in PANELS:
+        url = base + suffix
         if chat_id and slug in CHAT_SCOPED:
             url += f"?chat={chat_id}"
         out.append({"slug": slug, "label": label, "url": url, "active": slug == panel})
