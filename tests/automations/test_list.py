@@ -185,3 +185,12 @@ def test_the_list_works_when_environment_names_fail(ada, settings):
         mock.route().pass_through()
         body = ada.get("/automations/").content.decode()
     assert "an environment the portal can't name" in text(_row(body, NIGHTLY))
+
+
+def test_the_list_asks_the_database_the_same_whatever_its_length(
+    ada, django_assert_max_num_queries
+):
+    ada.get("/automations/")  # the session and the key, loaded once
+    with django_assert_max_num_queries(4):
+        response = ada.get("/automations/?limit=100")
+    assert response.status_code == 200 and text(response).count("Save") >= 10

@@ -249,6 +249,9 @@ def summary(a: Any, name_map: dict[str, dict[str, Any]], now: datetime) -> dict[
         "environment": env["name"] if env else None,
         "agent": agent_words(a),
         "size": choices.SIZES.get(size),
+        "lifecycle": choices.LIFECYCLE_POLICIES.get(
+            value_of(a.workspace_lifecycle_policy), value_of(a.workspace_lifecycle_policy)
+        ),
         "next_fire": next_fire,
         "next_fire_relative": cron.relative(next_fire, now) if next_fire else "",
         "has_cron": triggers.has_cron(a.triggers),
