@@ -15,6 +15,7 @@
 //   answer replaces it (and puts it back, with why, if it was refused).
 // - [data-auto-copy="#id"]: a Copy button for the webhook URL, token and curl example.
 // - [data-tag-list]: the tags typed in a text field, shown as chips ([data-tag-chips]).
+// - #executions: the runs list polls itself (poll.js); a payload opened stays open across it.
 (function () {
   "use strict";
 
@@ -337,8 +338,28 @@
     });
   }
 
+  // --- runs: keep opened payloads open when the list refreshes ------------------------------
+  var openPayloads = [];
+  function rememberOpen(e) {
+    var target = e.detail && e.detail.target;
+    if (!target || target.id !== "executions") return;
+    openPayloads = Array.prototype.map.call(
+      target.querySelectorAll("details.execution-payload[open]"), function (d) { return d.id; }
+    );
+  }
+  document.addEventListener("htmx:beforeSwap", rememberOpen);
+  document.addEventListener("htmx:oobBeforeSwap", rememberOpen);
+
+  function reopen(section) {
+    openPayloads.forEach(function (id) {
+      var details = document.getElementById(id);
+      if (details && section.contains(details)) details.open = true;
+    });
+  }
+
   htmx.onLoad(function (root) {
     each(root, "[data-cron-card]", cronCard);
     each(root, "[data-tag-list]", tagList);
+    each(root, "#executions", reopen);
   });
 })();

@@ -182,3 +182,22 @@ def test_a_member_cannot_flip_an_org_automation(grace_page):
     page = grace_page
     page.goto("/automations/?scope=org")
     expect(page.locator(f"#toggle-{NIGHTLY}").get_by_role("switch")).to_be_disabled()
+
+
+def test_an_opened_payload_stays_open_when_the_runs_refresh(ada_page):
+    page = ada_page
+    page.goto(f"/automations/{NIGHTLY}/")
+    first = page.locator("#executions details.execution-payload").first
+    first.locator("summary").click()
+    expect(first).to_have_attribute("open", "")
+    payload_id = first.get_attribute("id")
+    page.evaluate("""() => { document.getElementById("executions").dataset.old = "1"; }""")
+    # What poll.js does every few seconds.
+    page.evaluate(
+        """url => htmx.ajax("GET", url, {target: "#executions", swap: "outerHTML"})""",
+        f"/automations/{NIGHTLY}/executions/?page=1",
+    )
+    expect(page.locator("#executions[data-old]")).to_have_count(0)  # it was replaced
+    expect(page.locator(f"#{payload_id}")).to_have_attribute("open", "")
+    expect(page.locator(f"#{payload_id} pre")).to_contain_text('"trigger": "cron"')
+    _no_console_problems(page)
