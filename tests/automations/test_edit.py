@@ -452,3 +452,14 @@ def test_editing_a_seeded_automation_round_trips_its_settings(ada, org_upstream)
                      '<option value="high" selected>', '<option value="archive_when_done" selected>'):  # fmt: skip
         assert expected in page
     assert 'value="0 3 * * *"' in page and before.name in page
+
+
+def test_without_javascript_check_the_schedule_previews_what_was_typed(ada):
+    data = form_data([{"type": "cron", "schedule": "30 2 * * *", "timezone": "America/New_York"}],
+                     name="", preview="1")  # fmt: skip
+    response = ada.post("/automations/new/", data)
+    words = text(response)
+    assert "At 02:30 every day , America/New_York" in words
+    assert "go forward from 02:00 to 03:00" in words
+    assert "field-errors" not in response.content.decode()  # nothing validated, nothing sent
+    assert audit_ops() == []
