@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("portal.replicas.urls")),
     path("", include("portal.environments.urls")),
     path("", include("portal.automations.urls")),
+    path("", include("portal.webhooks.urls")),
 ]

@@ -26,6 +26,8 @@ PUBLIC = {
     "signed_out": "shown after signing out",
     "accounts:set_password": "one-time set-password link for someone not signed in yet",
     "accounts:set_password_done": "shown after setting a password from that link",
+    "webhooks:receive": "the Replica API posts replica events here; each replica's HMAC "
+    "signature authenticates them (401 without one, 404 for an unknown webhook)",
 }
 # Admin pages we know of: guards against admin_required losing its mark.
 KNOWN_ADMIN_PAGES = {
@@ -36,6 +38,9 @@ KNOWN_ADMIN_PAGES = {
     "accounts:set_password_link",
     "accounts:save_org_key",
     "accounts:delete_org_key",
+    "webhooks:deliveries",
+    "webhooks:reprocess",
+    "webhooks:test_event",
 }
 
 CASES = walk()

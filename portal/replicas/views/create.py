@@ -32,6 +32,7 @@ from portal.lib.api_errors import Problem, report
 from portal.lib.htmx import render_box
 from portal.lib.outcomes import answer_lost
 from portal.replica_api import errors
+from portal.webhooks.hooks import ForCreate
 
 from .. import choices
 from ..forms import TOKEN_RE, CreateReplicaForm, Image, environment_choices, new_token
@@ -155,8 +156,10 @@ async def create_replica(request):
             return _go_to(request, existing)
         else:
             created = found = None
+            # The replica's own webhook to the portal (unless the form names another).
+            hook = ForCreate(user)
             try:
-                created = await api.create_replica(form.request_body())
+                created = await api.create_replica(await hook.attach(form.request_body()))
             except ValidationError as exc:
                 problem = Problem("The replica was not created", " ".join(exc.messages), "", 400)
             except errors.ReplicaAPIError as exc:
@@ -178,10 +181,17 @@ async def create_replica(request):
             if found is not None:
                 await cache.aset(key, found, TOKEN_TTL)
                 await remember_created(request, found, form.cleaned_data["name"], api.key_kind)
+                await hook.created(found, form.cleaned_data["name"])
                 return _go_to(request, found)
             if created is not None:
                 replica_id = str(created.replica.id)
                 await remember_created(request, replica_id, created.replica.name, api.key_kind)
+                await hook.created(
+                    replica_id,
+                    created.replica.name,
+                    str(getattr(created.replica.status, "value", created.replica.status)),
+                    created.replica.created_at,
+                )
                 await cache.aset(key, replica_id, TOKEN_TTL)
                 await cache.adelete(_images_key(user.pk, token))
                 return _go_to(request, replica_id)
