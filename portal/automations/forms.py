@@ -440,10 +440,12 @@ class AutomationForm(forms.Form):
         may_org: bool = True,
         may_personal: bool = True,
         scope_notes: dict[str, str] | None = None,
+        personal: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.mode = mode
+        self.personal = personal  # edit: whether the automation is a personal one
         self.environments = {e["id"]: e for e in environments}
         env_choices = [(e["id"], e["label"]) for e in environments]
         self.fields["environment"].choices = [("", "Choose an environment…"), *env_choices]
@@ -492,7 +494,7 @@ class AutomationForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         env = self.environments.get(data.get("environment") or "")
-        scope = data.get("scope")
+        scope = data.get("scope") or ("user" if self.personal else "org")
         if env is not None and env.get("personal") and scope == "org":
             self.add_error(
                 "environment",

@@ -463,3 +463,12 @@ def test_without_javascript_check_the_schedule_previews_what_was_typed(ada):
     assert "go forward from 02:00 to 03:00" in words
     assert "field-errors" not in response.content.decode()  # nothing validated, nothing sent
     assert audit_ops() == []
+
+
+def test_an_org_automation_cannot_move_to_a_personal_environment(ada, make):
+    a = make()
+    data = form_data(name=a.name, environment=ADA_WEB)
+    data.pop("scope")
+    response = ada.post(f"/automations/{a.id}/edit/", data)
+    assert "can't run in a personal environment" in text(response)
+    assert audit_ops() == []

@@ -441,7 +441,7 @@ async def edit_automation(request, automation_id):
     (environments, env_problem), repositories = await asyncio.gather(
         environments_for(request, api, chosen), repositories_for(api)
     )
-    form_args = _form_args(who, environments, "edit")
+    form_args = {**_form_args(who, environments, "edit"), "personal": a.user_id is not None}
     problem = None
     if request.method == "GET":
         form = AutomationForm(initial=automation_initial(a), **form_args)
