@@ -5,6 +5,7 @@ the failure streak, and the automation page's loader that keeps each failure in 
     page.automation        # the AutomationRecord (getAutomation answered)
     page.data["executions"]  # what a fetch returned
     page.failed["executions"]  # it failed: a Problem, shown in that fetch's box
+                               # (the mechanism: portal/lib/boxes.py)
     page.may_manage        # may the viewer change it (admins: org automations; owners: theirs)
 
 Only getAutomation's 404 fails the whole page ("no automation here": deleted, a wrong link,
@@ -20,7 +21,6 @@ so one the viewer sees is theirs to change. The org key can't read personal auto
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,15 +36,14 @@ from django.utils import timezone
 from portal.accounts.acting import aacting_kind, async_api_for
 from portal.accounts.models import KeyKind
 from portal.accounts.roles import ais_org_admin
-from portal.lib.api_errors import Problem, report
+from portal.lib.api_errors import Problem
+from portal.lib.boxes import Boxes, Fetch
 from portal.lib.htmx import render_box
 from portal.lib.pages import NotFoundPage
 from portal.replica_api import AsyncReplicaAPI, errors
 from portal.replicas import choices
 
 from .. import cron, triggers
-
-Fetch = Callable[[AsyncReplicaAPI], Awaitable[Any]]
 
 TZ_COOKIE = "portal_tz"  # the browser's IANA zone, set by static/js/automations.js
 HEADER = "automation"  # the header's fetch, and the key of its failure
@@ -271,16 +270,12 @@ def deleted_page() -> NotFoundPage:
 # --- the automation page's loader -------------------------------------------------------------
 
 
-@dataclass
-class AutomationPage:
-    api: AsyncReplicaAPI
-    request: Any
+@dataclass(kw_only=True)
+class AutomationPage(Boxes):
     automation_id: str
     automation: Any = None
     is_admin: bool = False
     acting_org: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
-    failed: dict[str, Problem] = field(default_factory=dict)
     names: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -299,24 +294,6 @@ class AutomationPage:
                 "Not done", "The portal couldn't read this automation.", "Try again.", 503
             )
         return refused_problem(self.automation)
-
-    def keep(self, name: str, result: Any) -> None:
-        if isinstance(result, errors.Unauthorized):
-            raise result  # the accounts middleware: "replace your key"
-        if isinstance(result, errors.ReplicaAPIError):
-            self.failed[name] = report(self.request, result, name)
-        elif isinstance(result, BaseException):
-            raise result
-        else:
-            self.data[name] = result
-
-    async def fetch(self, **fetches: Fetch) -> None:
-        order = list(fetches)
-        results = await asyncio.gather(
-            *(fetches[n](self.api) for n in order), return_exceptions=True
-        )
-        for name, result in zip(order, results, strict=True):
-            self.keep(name, result)
 
     def header(self, now: datetime) -> dict[str, Any]:
         context: dict[str, Any] = {
@@ -345,15 +322,10 @@ async def load_automation_page(request, automation_id, **fetches: Fetch) -> Auto
     )
     key = names_cache_key(api)
     name_map = await cache.aget(key)
-    if name_map is None:
-        fetches = {**fetches, NAMES: fetch_names}
-    order = list(fetches)
-    results = await asyncio.gather(
-        api.get_automation(automation_id),
-        *(fetches[n](api) for n in order),
-        return_exceptions=True,
-    )
-    head = results[0]
+    calls = [api.get_automation(automation_id)]
+    if name_map is None:  # asked alongside, never a round trip of its own
+        calls.append(fetch_names(api))
+    head, *rest = await page.gather(*calls, **fetches)
     if isinstance(head, errors.NotFound):
         raise deleted_page()
     if isinstance(head, errors.ReplicaAPIError):
@@ -362,12 +334,11 @@ async def load_automation_page(request, automation_id, **fetches: Fetch) -> Auto
         raise head
     else:
         page.automation = head.automation
-    for name, result in zip(order, results[1:], strict=True):
-        if name != NAMES:
-            page.keep(name, result)
-        elif not isinstance(result, BaseException):
-            name_map = result
-            if name_map["environments"]:
-                await cache.aset(key, name_map, NAMES_TTL)
+    if rest and not isinstance(rest[0], BaseException):
+        name_map = rest[0]
+        if name_map["environments"]:
+            await cache.aset(key, name_map, NAMES_TTL)
+    elif rest and isinstance(rest[0], errors.Unauthorized):
+        raise rest[0]
     page.names = name_map or {}
     return page
