@@ -166,6 +166,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.accounts.context_processors.acting",
+                "portal.lib.context_processors.site",
             ],
             "builtins": ["django_htmx.templatetags.django_htmx"],
         },

@@ -308,3 +308,26 @@ def test_the_header_names_the_environment_and_links_to_it(ada, upstream):
     rid = idle_replica(upstream, "env-named", environment_id=str(env.id))
     body = ada.get(f"/replicas/{rid}/").content.decode()
     assert f'<a href="/environments/{env.id}/" title="{env.id}">{env.name}</a>' in body
+
+
+def test_replica_urls_are_the_url_patterns_own():
+    from django.urls import reverse
+
+    from portal.replicas.views.common import replica_urls
+
+    rid, chat = "0f4b2576-82c4-4bcd-a437-862fbbb05024", "chat_1"
+    urls = replica_urls(rid, chat)
+    for key, name in {
+        "detail": "detail", "header": "header", "wake": "wake", "sleep": "sleep",
+        "archive": "archive", "delete": "delete", "events": "events",
+        "messages": "send_message", "new_chat": "create_chat", "queue": "queue",
+    }.items():  # fmt: skip
+        assert urls[key] == reverse(f"replicas:{name}", args=[rid])
+    for key, name in {
+        "history": "history", "delete_chat": "delete_chat", "reorder": "queue_reorder",
+        "clear": "queue_clear",
+    }.items():  # fmt: skip
+        assert urls[key] == reverse(f"replicas:{name}", args=[rid, chat])
+    assert urls["queue_item"] + "m1/remove/" == reverse(
+        "replicas:queue_remove", args=[rid, chat, "m1"]
+    )

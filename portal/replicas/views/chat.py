@@ -26,7 +26,7 @@ from portal.replicas.forms import check_image
 from portal.replicas.outcomes import find_sent_message
 from portal.replicas.rendering import render_history, transcript_dom_id, turn_slot_dom_id
 
-from .common import load_chat_page
+from .common import load_chat_page, replica_urls
 
 HISTORY_PAGE = 30
 HISTORY_HTML_TTL = 10 * 60
@@ -148,6 +148,7 @@ async def history(request, replica_id, chat_id):
     context = {
         "replica_id": replica_id,
         "chat_id": chat_id,
+        "urls": replica_urls(str(replica_id), chat_id),
         "transcript_id": transcript_dom_id(chat_id),
         "turn_slot_id": turn_slot_dom_id(chat_id),
         "older_page": bool(offset),
@@ -365,5 +366,6 @@ async def _composer_reply(request, rid: str, chat_id: str, data, **extra):
     context = composer_context(chat if chat.provider else None, data, chats, **extra)
     context["composer"]["chat_id"] = chat_id
     context["replica"] = {"id": rid}
+    context["urls"] = replica_urls(rid)
     context["status"] = posted.get("status", "active")
     return render(request, "replicas/chat.html#composer", context)

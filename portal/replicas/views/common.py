@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.core.cache import cache
 from django.urls import reverse
@@ -109,6 +110,35 @@ class ReplicaPage(Boxes):
 CHAT_SCOPED = frozenset({"chat", "queue"})
 
 
+def replica_urls(replica_id: str, chat_id: str | None = None) -> dict[str, str]:
+    """The addresses a replica page links and posts to, from one reversal (reversing each in
+    the templates, a dozen per page and a few per queued message, was a measurable part of
+    the portal's own time). With `chat_id`, that chat's too."""
+    base = reverse("replicas:detail", args=[replica_id])
+    urls = {
+        "detail": base,
+        "header": base + "header/",
+        "wake": base + "wake/",
+        "sleep": base + "sleep/",
+        "archive": base + "archive/",
+        "delete": base + "delete/",
+        "events": base + "events/",
+        "messages": base + "messages/",
+        "new_chat": base + "chats/new/",
+        "queue": base + "queue/",
+    }
+    if chat_id:
+        chat = f"{base}chats/{quote(str(chat_id), safe='')}/"
+        urls.update(
+            history=chat + "history/",
+            delete_chat=chat + "delete/",
+            reorder=chat + "queue/reorder/",
+            clear=chat + "queue/clear/",
+            queue_item=chat + "queue/",  # + <message id>/remove/
+        )
+    return urls
+
+
 def tabs(replica_id: str, panel: str, chat_id: str | None = None) -> list[dict[str, Any]]:
     """The panel tabs; the chat and queue tabs carry the open chat."""
     out = []
@@ -125,6 +155,7 @@ def unknown_header_context(replica_id: str) -> dict[str, Any]:
     """The header while getReplica fails: what is known without it."""
     return {
         "replica": {"id": replica_id, "name": "This replica"},
+        "urls": replica_urls(replica_id),
         "status": UNKNOWN,
         "live": False,
         "repositories": [],
@@ -162,6 +193,7 @@ def header_context(replica: models.ReplicaDetails) -> dict[str, Any]:
     status = status_of(replica)
     return {
         "replica": replica,
+        "urls": replica_urls(str(replica.id)),
         "status": status,
         # Panels follow the event stream while preparing too, so the first message's turn
         # is seen from its start.
@@ -219,7 +251,13 @@ async def load_chat_page(
     if chat is not None and chat.id != guess:
         await cache.aset(last_key, chat.id, LAST_CHAT_TTL)
     context = page.context(panel)
-    context.update(chats=chats, chat=chat, tabs=tabs(replica_id, panel, chat.id if chat else None))
+    chat_id = chat.id if chat else None
+    context.update(
+        chats=chats,
+        chat=chat,
+        tabs=tabs(replica_id, panel, chat_id),
+        urls=replica_urls(replica_id, chat_id),
+    )
     return page, context, chat
 
 

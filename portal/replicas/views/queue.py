@@ -22,7 +22,7 @@ from portal.lib.htmx import render_box, target
 from portal.lib.outcomes import settle
 from portal.replica_api import errors
 
-from .common import load_chat_page
+from .common import load_chat_page, replica_urls
 
 TEMPLATE = "replicas/queue.html"
 LIST = "queue-list"
@@ -34,6 +34,7 @@ def _list_context(
     return {
         "replica_id": replica_id,
         "chat_id": chat_id,
+        "urls": replica_urls(str(replica_id), chat_id),
         "processing": bool(queue.processing) if queue is not None else False,
         "queue": list(queue.queue) if queue is not None else [],
         "queue_known": queue is not None,
@@ -55,7 +56,12 @@ async def _refresh(request, rid: str, chat_id: str):
         queue = await api.get_replica_chat_queue(rid, chat_id)
     except errors.ReplicaAPIError as exc:
         problem = report(request, exc, "queue refresh")
-        context = {"list_problem": problem, "replica_id": rid, "chat_id": chat_id}
+        context = {
+            "list_problem": problem,
+            "replica_id": rid,
+            "chat_id": chat_id,
+            "urls": replica_urls(rid, chat_id),
+        }
         response = render(request, f"{TEMPLATE}#queue-stale", context)
         response["HX-Reswap"] = "none"
         return response
