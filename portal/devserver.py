@@ -4,7 +4,8 @@
 2. Migrates the database.
 3. Starts the emulator on 127.0.0.1:8765 (unless REPLICAS_API_URL points elsewhere).
 4. In emulator mode only: creates the demo admin and member and stores the emulator's
-   demo keys for them (`manage.py demo_accounts`).
+   demo keys for them (`manage.py demo_accounts`), and sets PORTAL_PUBLIC_URL (unless set) to
+   the local portal, so the emulator's replica webhooks reach it.
 5. Serves the portal as ASGI with uvicorn on 127.0.0.1:8000 and prints the URL.
 
 Each step says what it is doing. If the emulator stops, the portal keeps serving (its pages
@@ -43,6 +44,15 @@ def ensure_env_file() -> None:
         f"FIELD_ENCRYPTION_KEYS={fernet_key}\n"
     )
     print(f"Wrote {ENV_FILE.name} with fresh local secrets.", flush=True)
+
+
+def default_public_url(api_url: str, public_url: str) -> str | None:
+    """PORTAL_PUBLIC_URL for the portal `make run` starts: the local portal, when the API is
+    the emulator beside it (which can reach it) and nothing else was set."""
+    if api_url != EMULATOR_URL or public_url:
+        return None
+    host = "127.0.0.1" if PORTAL_HOST in ("0.0.0.0", "::") else PORTAL_HOST
+    return f"http://{host}:{PORTAL_PORT}"
 
 
 def manage(*args: str) -> None:
@@ -107,6 +117,10 @@ def main() -> int:
             manage("demo_accounts")
         else:
             say(f"using the Replica API at {settings.REPLICAS_API_URL}")
+        public_url = default_public_url(settings.REPLICAS_API_URL, settings.PORTAL_PUBLIC_URL)
+        if public_url:
+            os.environ["PORTAL_PUBLIC_URL"] = public_url
+            say(f"replica webhooks from the emulator go to {public_url}")
         say(f"starting the portal on {PORTAL_HOST}:{PORTAL_PORT}…")
         children.append(
             subprocess.Popen(

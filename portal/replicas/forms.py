@@ -287,7 +287,9 @@ class CreateReplicaForm(forms.Form):
         label="Webhook URL",
         assume_scheme="https",
         help_text="Optional. Receives replica.ready, replica.turn_completed, replica.deleted "
-        "and replica.error events (an HTTPS endpoint).",
+        "and replica.error events (an HTTPS endpoint). Leave it empty and the portal receives "
+        "them itself and notifies you; with your own, the portal gets none (it checks the API "
+        "instead, and its news may lag).",
     )
     webhook_secret = forms.CharField(
         required=False,

@@ -8,12 +8,11 @@ for them the button mutes (and unmutes) it.
 
 from __future__ import annotations
 
-from django.http import Http404
-from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts.acting import async_api_for, requires_api_key
 from portal.lib.api_errors import report
+from portal.lib.htmx import render_box
 from portal.replica_api import errors
 from portal.replicas.models import ReplicaRecord
 
@@ -53,14 +52,12 @@ async def follow_box(request, replica_id):
         try:
             api = await async_api_for(request)
             await api.get_replica(str(replica_id))  # one they can see
-        except errors.NotFound:
-            raise Http404("No such replica.") from None
-        except errors.ReplicaAPIError as exc:
+        except errors.ReplicaAPIError as exc:  # a 404 too: said in the box
             problem = report(request, exc, "follow")
         else:
             await Follow.objects.aupdate_or_create(
                 user=user, replica_id=replica_id, defaults={"following": want}
             )
     context = {**(await _state(user, replica_id)), "problem": problem}
-    box = request.htmx and request.htmx.target == "follow-box"
-    return render(request, f"{TEMPLATE}#follow-box" if box else TEMPLATE, context)
+    status = problem.status if problem is not None else 200
+    return render_box(request, TEMPLATE, context, boxes=("follow-box",), status=status)
