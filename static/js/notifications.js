@@ -42,8 +42,13 @@
     document.title = (n ? "(" + n + ") " : "") + baseTitle();
     var toggle = document.querySelector(".menu-toggle");
     if (toggle) {
-      if (n) toggle.setAttribute("data-unread", n > 99 ? "99+" : String(n));
-      else toggle.removeAttribute("data-unread");
+      if (n) {
+        toggle.setAttribute("data-unread", n > 99 ? "99+" : String(n));
+        toggle.setAttribute("aria-label", "Menu (" + n + " unread notification" + (n === 1 ? ")" : "s)"));
+      } else {
+        toggle.removeAttribute("data-unread");
+        toggle.removeAttribute("aria-label");
+      }
     }
   }
   // htmx swaps may bring the page's own <title>: put the count back.

@@ -81,6 +81,8 @@ def _pages(upstream) -> list[str]:
               *[f"/automations/{a}/" for a in auto.values()],
               *[f"/automations/{a}/edit/" for a in auto.values()],
               f"/automations/{auto['nightly-dependency-audit']}/delete/"]  # fmt: skip
+    pages += ["/notifications/", "/notifications/preferences/", "/webhooks/",
+              f"/notifications/follow/{rid}/"]  # fmt: skip
     return pages
 
 
