@@ -39,6 +39,15 @@ def notifications_upstream(emulator, api_settings) -> ReplicaAPI:
 
 
 @pytest.fixture
+def slow_prepare(emulator):
+    """Workspaces take 3 s to prepare (as `make run`'s), so the page is left before."""
+    before = emulator.control("config")["prepare_s"]
+    emulator.control("config", {"prepare_s": 3.0})
+    yield
+    emulator.control("config", {"prepare_s": before})
+
+
+@pytest.fixture
 def adas_replica(admin):
     """A replica Ada created through the portal, with its webhook."""
     ReplicaRecord.objects.create(replica_id=RID, name="fix-auth-bug", created_by=admin)
@@ -232,7 +241,9 @@ def test_no_desktop_notification_while_a_portal_tab_is_visible(ada_page, portal,
 # --- end to end: created in the browser, told on another page -----------------------------------
 
 
-def test_create_a_replica_leave_the_page_and_be_told(ada_page, portal, emulator, settings):
+def test_create_a_replica_leave_the_page_and_be_told(
+    ada_page, portal, emulator, settings, slow_prepare
+):
     settings.PORTAL_PUBLIC_URL = portal.url
     page = ada_page
     name = f"notify-{uuid.uuid4().hex[:8]}"
@@ -249,3 +260,49 @@ def test_create_a_replica_leave_the_page_and_be_told(ada_page, portal, emulator,
     )
     expect(page.locator("#notifications-bell .notif-count")).to_have_text("2")
     assert page.title().startswith("(2) ")
+
+
+# --- two portal processes sharing Redis ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def two_portals(tmp_path_factory, emulator):
+    from tests.webhooks.processes import TwoPortals, redis_answers
+
+    if not redis_answers():
+        pytest.skip("Redis does not answer on 127.0.0.1:6379: the cross-process test needs one")
+    portals = TwoPortals(
+        tmp_path_factory.mktemp("two-portals"), emulator.url, DEMO_PERSONAL_KEYS[1]
+    )
+    yield portals
+    portals.stop()
+
+
+def test_the_browser_on_one_process_hears_a_webhook_received_by_the_other(
+    browser, two_portals, emulator, slow_prepare
+):
+    from tests.webhooks.processes import PASSWORD as GRACES
+
+    context = browser.new_context(base_url=two_portals.b_url)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        sign_in(page, "grace", GRACES)
+        name = f"two-{uuid.uuid4().hex[:8]}"
+        page.goto("/replicas/new/")  # on B; the replica's webhook points at A
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Environment").select_option(label="web · acme/web")
+        page.get_by_label("First message to the agent").fill("Fix the login timeout")
+        page.get_by_role("button", name="Create replica").click()
+        expect(page).to_have_url(re.compile(r"/replicas/[0-9a-f-]{36}/$"))
+        page.goto("/replicas/")
+        expect(page.locator(".toast", has_text=f"{name} is ready")).to_be_visible()
+        expect(
+            page.locator(".toast", has_text=f"{name}: the agent finished a turn")
+        ).to_be_visible()
+    finally:
+        context.close()
+    deliveries = [d for d in emulator.control("webhooks")["deliveries"] if name in json.dumps(d)]
+    assert deliveries and {d["url"].split("/webhooks/")[0] for d in deliveries} == {
+        two_portals.a_url
+    }

@@ -15,6 +15,7 @@ from portal.replicas.models import ReplicaRecord
 from portal.webhooks import signing
 from portal.webhooks.models import HookKind, ReplicaHook
 from tests.accounts.personas import *  # noqa: F403
+from tests.browser.conftest import live_portal, portal  # noqa: F401  (fixtures: ASGI server)
 from tests.replicas.conftest import ada, upstream  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"

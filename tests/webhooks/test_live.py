@@ -21,7 +21,6 @@ from portal.webhooks import signing
 from portal.webhooks.models import Delivery, Notification, Verdict
 from portal.webhooks.poller import poll_once
 from tests.accounts.personas import store_key
-from tests.browser.conftest import live_portal, portal  # noqa: F401  (fixtures)
 from tests.replicas.conftest import ReplicaAPI, Settings
 from tests.replicas.test_create import _form_data
 
@@ -38,7 +37,7 @@ def _cookies(user) -> dict[str, str]:
 
 
 @pytest.fixture
-def listen(portal):  # noqa: F811
+def listen(portal):
     readers: list[SSEReader] = []
 
     def start(user, query: str = "") -> SSEReader:
@@ -53,7 +52,7 @@ def listen(portal):  # noqa: F811
         reader.stop()
 
 
-def _post_signed(portal_url: str, token: str, body: dict) -> httpx.Response:  # noqa: F811
+def _post_signed(portal_url: str, token: str, body: dict) -> httpx.Response:
     raw = json.dumps(body).encode()
     return httpx.post(
         f"{portal_url}/webhooks/replicas/{token}",
@@ -77,7 +76,7 @@ def _creator(member):
     return make_hook(member)
 
 
-def test_the_stream_starts_with_the_count_then_pushes_notifications(portal, listen, member):  # noqa: F811
+def test_the_stream_starts_with_the_count_then_pushes_notifications(portal, listen, member):
     hook = _creator(member)
     reader = listen(member)
     first = reader.wait_for(lambda e: e.event == "count", what="the first count")
@@ -92,7 +91,7 @@ def test_the_stream_starts_with_the_count_then_pushes_notifications(portal, list
     reader.wait_for(lambda e: e.event == "count" and e.data == "1", what="count 1")
 
 
-def test_reading_in_one_tab_updates_the_count_in_the_others(portal, listen, member):  # noqa: F811
+def test_reading_in_one_tab_updates_the_count_in_the_others(portal, listen, member):
     hook = _creator(member)
     _post_signed(portal.url, hook.token, event_body("ready"))
     reader = listen(member)
@@ -103,7 +102,7 @@ def test_reading_in_one_tab_updates_the_count_in_the_others(portal, listen, memb
     reader.wait_for(lambda e: e.event == "count" and e.data == "0", what="count 0")
 
 
-def test_a_reconnecting_page_gets_what_it_missed_once(portal, listen, member):  # noqa: F811
+def test_a_reconnecting_page_gets_what_it_missed_once(portal, listen, member):
     hook = _creator(member)
     _post_signed(portal.url, hook.token, event_body("ready"))
     seen = Notification.objects.get().pk
@@ -115,7 +114,7 @@ def test_a_reconnecting_page_gets_what_it_missed_once(portal, listen, member):  
     assert len(reader.of("notification")) == 1
 
 
-def test_another_users_stream_hears_nothing(portal, listen, member, outsider):  # noqa: F811
+def test_another_users_stream_hears_nothing(portal, listen, member, outsider):
     hook = _creator(member)
     theirs = listen(outsider)
     theirs.wait_for(lambda e: e.event == "count", what="the first count")
@@ -124,7 +123,7 @@ def test_another_users_stream_hears_nothing(portal, listen, member, outsider):  
     assert not theirs.of("notification")
 
 
-def test_anonymous_streams_are_refused(portal):  # noqa: F811
+def test_anonymous_streams_are_refused(portal):
     response = httpx.get(portal.url + reverse("notifications:stream"), timeout=5)
     assert response.status_code == 403
 
@@ -153,7 +152,7 @@ def test_end_to_end_the_emulators_signed_deliveries_reach_the_creators_page(
     ada_client,
     ada_api,
     emulator,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.PORTAL_PUBLIC_URL = portal.url
     reader = listen(admin)
