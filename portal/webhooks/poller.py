@@ -18,7 +18,8 @@ rate, about the replicas someone is to be told about and the portal gets no webh
   (`KnownReplica`), and the events' ids are derived from it, so two processes polling at once
   notify once.
 - It runs while someone has a notification stream open in this process (any portal page), and
-  also retries stored events whose processing failed (`processing.sweep()`). When no page is
+  also retries stored events whose processing failed (`processing.sweep()`) and, hourly,
+  forgets what no longer matters (`processing.prune()`). When no page is
   open anywhere, nothing polls; the first poll after that reports what changed meanwhile.
 """
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,6 +62,7 @@ from .models import (
 log = logging.getLogger("portal.webhooks.poller")
 
 POLL_SECONDS = 20
+PRUNE_EVERY_S = 60 * 60
 MAX_REPLICAS = 100
 WATCH_DAYS = 30  # replicas the portal created longer ago than this are no longer polled
 TERMINAL = ("deleted", "error")
@@ -314,10 +317,14 @@ class Poller:
 
     async def _run(self) -> None:
         idle_rounds = 0
+        pruned = 0.0
         while idle_rounds < 2:  # stop once nobody has had a stream open for two rounds
             try:
                 await poll_once()
                 await _closing(processing.sweep)()
+                if time.monotonic() - pruned > PRUNE_EVERY_S:
+                    pruned = time.monotonic()
+                    await _closing(processing.prune)()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001  (next round tries again)

@@ -21,6 +21,7 @@ import traceback
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
@@ -36,8 +37,10 @@ from .models import (
     READY,
     TEST,
     TURN_COMPLETED,
+    Delivery,
     Event,
     Follow,
+    HookKind,
     How,
     KnownReplica,
     Notification,
@@ -248,6 +251,22 @@ def due_events(limit: int = 50) -> list[int]:
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+KEEP_DELIVERIES_DAYS = 30
+
+
+def prune() -> None:
+    """Forget what no longer guards anything: processed events well past the stale window
+    (a replay of one is refused as stale anyway), the delivery log after a month, and webhooks
+    made for creates that never happened."""
+    now = timezone.now()
+    old = now - timedelta(seconds=2 * settings.WEBHOOK_MAX_AGE)
+    Event.objects.filter(processed_at__isnull=False, created_at__lt=old).delete()
+    Delivery.objects.filter(received_at__lt=now - timedelta(days=KEEP_DELIVERIES_DAYS)).delete()
+    ReplicaHook.objects.filter(
+        kind=HookKind.PORTAL, replica_id__isnull=True, created_at__lt=now - timedelta(days=1)
+    ).delete()
 
 
 def sweep() -> int:
