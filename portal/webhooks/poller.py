@@ -3,7 +3,8 @@ rate, about the replicas someone is to be told about and the portal gets no webh
 (created without a public URL, with the creator's own webhook, or elsewhere and followed).
 
 - Which: replicas with a recipient (their portal creator, unless muted, or a follower), no
-  portal webhook, and not known to be deleted or in error; the newest MAX_REPLICAS of them.
+  portal webhook (or one that has delivered nothing in its first two minutes: a public URL
+  the API can't reach), and not known to be deleted or in error; the newest MAX_REPLICAS.
 - How: with a recipient's personal key (the creator's first), else the org key. A replica
   known to be active, preparing or not yet seen is read with getReplica (its chats say
   whether a turn ended); one known to be sleeping or archived is looked for in one
@@ -63,6 +64,7 @@ log = logging.getLogger("portal.webhooks.poller")
 
 POLL_SECONDS = 20
 PRUNE_EVERY_S = 60 * 60
+SILENT_AFTER = timedelta(minutes=2)  # a webhook that said nothing in this long is polled
 MAX_REPLICAS = 100
 WATCH_DAYS = 30  # replicas the portal created longer ago than this are no longer polled
 TERMINAL = ("deleted", "error")
@@ -125,6 +127,19 @@ def plan(limit: int = MAX_REPLICAS) -> list[Target]:
             "replica_id", flat=True
         )
     )
+    # A webhook that never delivered anything (PORTAL_PUBLIC_URL the API can't reach, say):
+    # its replica is polled too, once it is old enough to have been heard from.
+    heard = set(
+        Event.objects.filter(source=EventSource.WEBHOOK, replica_id__in=hooked)
+        .values_list("replica_id", flat=True)
+        .distinct()
+    )
+    silent = set(
+        ReplicaHook.objects.filter(
+            replica_id__in=hooked - heard, created_at__lt=timezone.now() - SILENT_AFTER
+        ).values_list("replica_id", flat=True)
+    )
+    hooked -= silent
     known = dict(KnownReplica.objects.values_list("replica_id", "status"))
     keys = {
         k.user_id: k.pk

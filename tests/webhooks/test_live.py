@@ -226,3 +226,24 @@ def test_polling_notices_a_deletion(admin, ada_client, ada_api, emulator, settin
     _poll_until({"replica.deleted"})
     asyncio.run(poll_once())
     assert Notification.objects.filter(kind="replica.deleted").count() == 1
+
+
+def test_a_webhook_that_never_delivers_is_covered_by_polling(
+    admin, ada_client, ada_api, emulator, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.webhooks.models import ReplicaHook
+
+    settings.PORTAL_PUBLIC_URL = "http://127.0.0.1:9"  # nothing listens: deliveries fail
+    response = ada_client.post("/replicas/new/", _form_data(ada_client, ada_api))
+    rid = response["Location"].split("/")[2]
+    assert emulator.control(f"replicas/{rid}")["webhook"]["url"].startswith("http://127.0.0.1:9/")
+    asyncio.run(poll_once())
+    assert not Notification.objects.exists()  # too early to call it silent
+    ReplicaHook.objects.filter(replica_id=rid).update(
+        created_at=timezone.now() - timedelta(minutes=3)
+    )
+    _poll_until({"replica.ready", "replica.turn_completed"})
