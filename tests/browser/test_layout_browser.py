@@ -11,7 +11,7 @@ from portal.emulator.config import DEMO_PERSONAL_KEYS
 from portal.emulator.seed_automations import automation_uuid
 from tests.accounts.personas import PASSWORD, store_key
 from tests.browser.helpers import sign_in
-from tests.replicas.conftest import idle_replica
+from tests.replicas.conftest import SEEDED, idle_replica, seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,8 +34,7 @@ def ada_page(page, admin):
 
 def _pages(upstream) -> list[str]:
     rid = idle_replica(upstream, "layout-check")
-    seeded = upstream.list_replicas(limit=100).replicas
-    by_status = {r.status.value: str(r.id) for r in seeded}
+    by_status = {status: str(seeded(upstream, status).id) for status in SEEDED}
     canvas = upstream.list_replica_canvas_items(by_status["active"])
     item = canvas.items[0].filename if canvas.items else None
     pages = [

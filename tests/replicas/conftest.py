@@ -59,8 +59,28 @@ def wait_active(upstream: ReplicaAPI, rid: str) -> None:
         time.sleep(0.1)
 
 
+# The emulator's seeded replicas by status (portal/emulator/seed_replicas.py), known by id:
+# the list is newest first, and a long test session pushes them past any page.
+SEEDED = {
+    "active": ("fix-session-timeout", "billing-csv-export", "mobile-push-notifications"),
+    "sleeping": ("docs-refresh",),
+    "archived": ("dependency-upgrades-may",),
+    "error": ("flaky-e2e-investigation",),
+    "preparing": ("gitlab-ci-migration",),
+}
+
+
+def seeded_replica(upstream: ReplicaAPI, name: str):
+    """A seeded replica by its name (its id is derived from it)."""
+    from portal.emulator.seed_replicas import replica_uuid
+
+    return upstream.get_replica(replica_uuid(name)).replica
+
+
 def seeded(upstream: ReplicaAPI, status: str):
-    """A seeded replica in `status`."""
-    replicas = upstream.list_replicas(status=status, limit=100).replicas
-    assert replicas, f"the emulator seeds a {status} replica"
-    return replicas[0]
+    """A seeded replica in `status` (one a test hasn't moved to another status)."""
+    for name in SEEDED[status]:
+        replica = seeded_replica(upstream, name)
+        if replica.status.value == status:
+            return replica
+    raise AssertionError(f"no seeded replica is {status} any more")

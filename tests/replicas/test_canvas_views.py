@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from portal.replicas.rendering.canvas import IFRAME_CSP
 from tests.accounts.personas import *  # noqa: F403
-from tests.replicas.conftest import active_replica
+from tests.replicas.conftest import SEEDED, active_replica, seeded_replica
 
 from . import domsim
 from .xss import PAYLOADS, assert_inert
@@ -35,7 +35,7 @@ KINDS = {"markdown", "html", "image", "video", "audio", "other"}
 @pytest.fixture(scope="module")
 def showcase(org_api) -> dict:
     """The seeded active replica whose canvas has an item of every kind, one over the cap."""
-    for replica in org_api.list_replicas(status="active", limit=50).replicas:
+    for replica in (seeded_replica(org_api, name) for name in SEEDED["active"]):
         items = org_api.list_replica_canvas_items(str(replica.id)).items
         if {str(getattr(i.kind, "value", i.kind)) for i in items} >= KINDS and any(
             i.sizeBytes > 5 * 1024 * 1024 for i in items

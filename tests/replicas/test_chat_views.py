@@ -10,7 +10,7 @@ import pytest
 from portal.accounts.models import KeyKind
 from tests.accounts.personas import store_key
 from tests.conftest import ORG_KEY
-from tests.replicas.conftest import active_replica, seeded
+from tests.replicas.conftest import SEEDED, active_replica, seeded, seeded_replica
 
 HX = {"HX-Request": "true"}
 
@@ -171,7 +171,7 @@ def test_create_and_delete_chat(ada, upstream):
 def test_history_pages_older_events(ada, upstream, monkeypatch):
     monkeypatch.setattr("portal.replicas.views.chat.HISTORY_PAGE", 4)
     replica = None
-    for candidate in upstream.list_replicas(status="active", limit=100).replicas:
+    for candidate in (seeded_replica(upstream, name) for name in SEEDED["active"]):
         for chat in upstream.list_replica_chats(str(candidate.id)).chats:
             history = upstream.read_replica_history(str(candidate.id), chat_id=chat.id, limit=4)
             if history.has_more:

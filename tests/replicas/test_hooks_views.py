@@ -13,7 +13,7 @@ import respx
 from django.urls import reverse
 
 from tests.accounts.personas import *  # noqa: F403
-from tests.replicas.conftest import active_replica
+from tests.replicas.conftest import SEEDED, active_replica, seeded_replica
 
 from . import domsim
 
@@ -111,7 +111,7 @@ def new_replica(org_api) -> str:
 
 
 def test_a_replica_without_hook_runs_says_so(ada, org_api):
-    for replica in org_api.list_replicas(status="active", limit=50).replicas:
+    for replica in (seeded_replica(org_api, name) for name in SEEDED["active"]):
         hooks = org_api.get_replica_hooks(str(replica.id))
         if not hooks.warm_hooks.logs and not hooks.start_hooks.logs:
             body = ada.get(hooks_url(str(replica.id))).content.decode()

@@ -15,6 +15,7 @@ from portal.accounts.models import KeyKind
 from portal.emulator.config import DEMO_ORG_KEY, DEMO_PERSONAL_KEYS
 from portal.replica_api import ReplicaAPI
 from tests.accounts.personas import store_key
+from tests.replicas.conftest import seeded_replica
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -75,7 +76,8 @@ def test_list_shows_every_status_with_its_badge_and_details(ada, one_of_each, up
             r'<time datetime="\d{4}-\d\d-\d\dT[^"]+" title="[^"]+">[^<]* ago</time>', row
         )
     # Repositories and pull requests of a seeded replica are links.
-    seeded = next(r for r in upstream.list_replicas(limit=100).replicas if r.pull_requests)
+    seeded = seeded_replica(upstream, "fix-session-timeout")  # it has pull requests
+    assert seeded.pull_requests
     page = 1
     while True:
         body = ada.get(f"/replicas/?limit=100&page={page}").content.decode()
