@@ -37,12 +37,12 @@ from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.views.decorators.debug import sensitive_variables
 
-from portal.accounts.clients import AuditedAsyncReplicaAPI
 from portal.accounts.models import ApiKey, KeyKind
 from portal.lib import crypto
 from portal.lib.eventstream import release_database
-from portal.replica_api import errors
+from portal.replica_api import AsyncReplicaAPI, errors
 from portal.replicas.models import ReplicaRecord
 
 from . import processing
@@ -167,8 +167,11 @@ def plan(limit: int = MAX_REPLICAS) -> list[Target]:
     return targets
 
 
-def _client(key_id: int) -> AuditedAsyncReplicaAPI | None:
-    key = ApiKey.objects.select_related("user").filter(pk=key_id).first()
+@sensitive_variables("plaintext")
+def _client(key_id: int) -> AsyncReplicaAPI | None:
+    """A plain client (reads only: nothing to audit; the key's "last used" stays the
+    person's own use)."""
+    key = ApiKey.objects.filter(pk=key_id).first()
     if key is None:
         return None
     try:
@@ -176,7 +179,7 @@ def _client(key_id: int) -> AuditedAsyncReplicaAPI | None:
     except crypto.DecryptionError:
         log.error("poller: the stored %s API key %s can't be decrypted", key.kind, key.pk)
         return None
-    return AuditedAsyncReplicaAPI(plaintext, user=key.user, key=key)
+    return AsyncReplicaAPI(plaintext)
 
 
 # --- asking the API -------------------------------------------------------------------------
@@ -227,7 +230,10 @@ async def poll_once() -> int:
             except errors.NotFound:
                 seen = Seen(status="deleted")
             except errors.Unauthorized:
-                break  # the key is marked rejected; the next round picks another
+                # As a page would: the key is marked rejected (its owner is asked for a new
+                # one), and the next round polls with another.
+                await ApiKey.objects.filter(pk=key_id).aupdate(rejected_at=timezone.now())
+                break
             except errors.ReplicaAPIError as exc:
                 log.info("poller: replica %s not checked: %s", target.replica_id, exc.status)
                 continue

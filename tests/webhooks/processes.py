@@ -65,6 +65,8 @@ class TwoPortals:
             "LOG_LEVEL": "WARNING",
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        # As deployed: a database call from async code fails loudly (the test process allows it).
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.logs = [open(workdir / f"portal-{n}.log", "w") for n in "ab"]  # noqa: SIM115
         self._run("manage.py", "migrate", "--no-input", "-v", "0")
         self.session = (

@@ -247,3 +247,26 @@ def test_a_webhook_that_never_delivers_is_covered_by_polling(
         created_at=timezone.now() - timedelta(minutes=3)
     )
     _poll_until({"replica.ready", "replica.turn_completed"})
+
+
+def test_notifications_published_out_of_order_all_reach_the_page(portal, listen, member):
+    from portal.webhooks import notify
+
+    _creator(member)
+    reader = listen(member)
+    reader.wait_for(lambda e: e.event == "count", what="the first count")
+    made = [
+        Notification.objects.create(
+            user=member, event_id=f"wh_{n}", kind="replica.ready", replica_id=RID, title=f"note {n}"
+        )  # fmt: skip
+        for n in range(2)
+    ]
+    notify.publish_new([made[1]])  # two webhooks processed at once: the later one first
+    notify.publish_new([made[0]])
+    reader.wait_for(lambda e: e.event == "notification" and e.json["title"] == "note 0",
+                    what="the earlier one, arriving second")  # fmt: skip
+    ids = [e.id for e in reader.of("notification")]
+    assert ids == [str(made[1].pk), str(made[1].pk)]  # Last-Event-ID stays at the newest
+    notify.publish_new([made[1]])  # the same one again: not shown twice
+    time.sleep(0.5)
+    assert len(reader.of("notification")) == 2

@@ -38,26 +38,36 @@ def _after(request) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def catch_up(user_id: int, after: int | None) -> tuple[list[dict], int, int]:
-    """(messages missed since `after`, unread count, newest id), then the connection closed."""
+def catch_up(
+    user_id: int, after: int | None, skip: frozenset[int] = frozenset()
+) -> tuple[list[dict], int, int]:
+    """(messages missed since `after`, but those in `skip`; the unread count; the newest id),
+    then the connection closed."""
     try:
         mine = Notification.objects.filter(user_id=user_id)
         newest = mine.order_by("-pk").values_list("pk", flat=True).first() or 0
+        count = notify.unread_count(user_id)
         missed: list[dict] = []
         if after is not None:
             since = timezone.now() - timedelta(minutes=BACKLOG_MINUTES)
-            recent = mine.filter(pk__gt=after, created_at__gte=since).order_by("-pk")[:BACKLOG]
-            count = notify.unread_count(user_id)
+            recent = (
+                mine.filter(pk__gt=after, created_at__gte=since)
+                .exclude(pk__in=skip)
+                .order_by("-pk")[:BACKLOG]
+            )
             missed = [notify.message(n, count) for n in reversed(list(recent))]
-        return missed, notify.unread_count(user_id), newest
+        return missed, count, newest
     finally:
         release_database()
 
 
-def frames(message: dict) -> str:
+def frames(message: dict, event_id: int | None = None) -> str:
     if message.get("kind") == "notification":
         data = json.dumps(message["payload"], separators=(",", ":"))
-        return sse("notification", data, str(message["id"])) + sse("count", str(message["count"]))
+        # The id is the newest sent so far, so a reconnect (Last-Event-ID) resumes after it
+        # even when notifications arrived out of order.
+        notification = sse("notification", data, str(event_id or message["id"]))
+        return notification + sse("count", str(message["count"]))
     return sse("count", str(message.get("count", 0)))
 
 
@@ -67,11 +77,14 @@ async def relay(user_id: int, after: int | None):
         missed, count, newest = await sync_to_async(catch_up, thread_sensitive=False)(
             user_id, after
         )
-        last = after if after is not None else newest
-        out = "retry: 3000\n\n" + sse("count", str(count), str(last))
+        floor = after if after is not None else newest  # older ones are not news for this page
+        sent: set[int] = set()
+        top = floor
+        out = "retry: 3000\n\n" + sse("count", str(count), str(top))
         for message in missed:
-            out += frames(message)
-            last = max(last, message["id"])
+            sent.add(message["id"])
+            top = max(top, message["id"])
+            out += frames(message, top)
         yield out.encode()
         while True:
             message = await sub.get(PING_SECONDS)
@@ -81,17 +94,22 @@ async def relay(user_id: int, after: int | None):
             kind = message.get("kind")
             if kind == "resync":  # the pub/sub lost messages: read them back
                 missed, count, _ = await sync_to_async(catch_up, thread_sensitive=False)(
-                    user_id, last
+                    user_id, floor, frozenset(sent)
                 )
-                out = "".join(frames(m) for m in missed) + sse("count", str(count))
-                last = max([last, *(m["id"] for m in missed)])
-                yield out.encode()
-            elif kind == "notification" and message.get("id", 0) <= last:
-                yield sse("count", str(message.get("count", 0))).encode()  # already sent
+                out = ""
+                for m in missed:
+                    sent.add(m["id"])
+                    top = max(top, m["id"])
+                    out += frames(m, top)
+                yield (out + sse("count", str(count))).encode()
+            elif kind == "notification" and (message.get("id") in sent or message["id"] <= floor):
+                yield sse("count", str(message.get("count", 0))).encode()  # not news here
             else:
                 if kind == "notification":
-                    last = message["id"]
-                yield frames(message).encode()
+                    # Any order: two webhooks processed at once may publish out of order.
+                    sent.add(message["id"])
+                    top = max(top, message["id"])
+                yield frames(message, top).encode()
 
 
 @require_GET
