@@ -3,10 +3,11 @@
 //
 //   <div data-notifications data-stream-url="…" data-menu-url="…">   (base.html, signed in)
 //
-// - One EventSource per page on the user's stream: `count` (the unread count; its id is the
-//   newest notification's) and `notification` (JSON: title, body, url, tag, desktop, toast).
-//   The newest id seen is kept in localStorage, so the next page asks for what it missed
-//   (`?after=`) and nothing twice; EventSource's own reconnects send Last-Event-ID.
+// - One EventSource per browser on the user's stream, held by one tab and shared with the
+//   others: `count` (the unread count; its id is the newest notification's) and
+//   `notification` (JSON: title, body, url, tag, desktop, toast). The newest id seen is kept
+//   in localStorage, so the next holder asks for what it missed (`?after=`) and nothing
+//   twice; EventSource's own reconnects send Last-Event-ID.
 // - Toasts go in a polite live region, stay while hovered or focused, and can be dismissed.
 // - Desktop notifications: only if the user chose them for that kind of event (the server says
 //   `desktop`), the browser allows them (asked only on a click of an "Allow" button), and no
@@ -207,26 +208,51 @@
     else refreshPermission();
   });
 
-  // --- the stream -----------------------------------------------------------------------------
-  function connect() {
-    if (!window.EventSource) return;
+  // --- the stream: one per browser, shared by its tabs ----------------------------------------
+  // Browsers allow about six HTTP/1.1 connections per site across all tabs, and a replica's
+  // page holds its own stream already: so one tab (the holder of a Web Lock) keeps the
+  // notification stream and passes what it hears to the others (BroadcastChannel). When it
+  // closes, the lock passes to another tab, which connects and catches up (`?after=`).
+  // Without those APIs (plain HTTP on a non-local address) each tab has its own stream.
+  var channel = null, lastCount = null;
+
+  function onCount(value) {
+    lastCount = value;
+    showCount(value);
+  }
+  function onNotification(data) {
+    if (data.toast) toast(data.toast);
+    desktop(data);
+    var m = menu();
+    if (m && !m.hidden) loadMenu();
+    document.dispatchEvent(new CustomEvent("portal:notification", { detail: data }));
+  }
+  function share(type, data) {
+    if (channel) channel.postMessage({ type: type, data: data });
+  }
+
+  function connect(done) {
+    if (!window.EventSource) return done && done();
     var url = box.dataset.streamUrl;
     var last = read(LAST);
     if (last) url += (url.indexOf("?") < 0 ? "?" : "&") + "after=" + encodeURIComponent(last);
     source = new EventSource(url);
     source.addEventListener("count", function (e) {
       if (e.lastEventId) remember(e.lastEventId);
-      showCount(parseInt(e.data, 10) || 0);
+      var value = parseInt(e.data, 10) || 0;
+      onCount(value);
+      share("count", value);
     });
     source.addEventListener("notification", function (e) {
       var data;
       try { data = JSON.parse(e.data); } catch (err) { return; }
       remember(e.lastEventId || data.id);
-      if (data.toast) toast(data.toast);
-      desktop(data);
-      var m = menu();
-      if (m && !m.hidden) loadMenu();
-      document.dispatchEvent(new CustomEvent("portal:notification", { detail: data }));
+      onNotification(data);
+      share("notification", data);
+    });
+    source.addEventListener("error", function () {
+      // Closed for good (signed out: 403): let another tab try; no loop.
+      if (source && source.readyState === EventSource.CLOSED && done) done();
     });
     window.addEventListener("pagehide", function () { if (source) source.close(); });
   }
@@ -238,7 +264,22 @@
     window.addEventListener("pagehide", function () { store(VISIBLE + tabId, null); });
     refreshPermission();
     box = document.querySelector("[data-notifications]");
-    if (box) connect();
+    if (!box) return;
+    if (!(window.BroadcastChannel && navigator.locks && navigator.locks.request)) {
+      connect();
+      return;
+    }
+    channel = new BroadcastChannel("portal:notifications");
+    channel.onmessage = function (e) {
+      var message = e.data || {};
+      if (message.type === "count") onCount(message.data);
+      else if (message.type === "notification") onNotification(message.data);
+      else if (message.type === "hello" && source && lastCount !== null) share("count", lastCount);
+    };
+    navigator.locks.request("portal:notifications:stream", function () {
+      return new Promise(function (release) { connect(release); });
+    });
+    share("hello");  // the tab holding the stream answers with the count
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -173,6 +173,33 @@ def test_preferences_turn_a_kind_of_event_off(ada_page, portal, adas_replica):
     expect(page.locator(".toast")).to_contain_text("fix-auth-bug failed")
 
 
+def test_tabs_share_one_stream_and_another_takes_over_when_it_closes(
+    ada_page, portal, adas_replica
+):
+    context = ada_page.context
+    streams = []
+    context.on(
+        "request", lambda r: streams.append(r.url) if "/notifications/stream/" in r.url else None
+    )
+    first, second = ada_page, context.new_page()
+    first.goto("/replicas/")
+    _stream_open(first)
+    streams.clear()
+    second.goto("/replicas/")
+    _stream_open(second)
+    assert streams == []  # the second tab uses the first one's stream
+    deliver(portal, adas_replica, "ready")
+    for tab in (first, second):
+        expect(tab.locator(".toast")).to_have_count(1)
+        expect(tab.locator("#notifications-bell .notif-count")).to_have_text("1")
+    first.close()  # the tab holding the stream goes: the other connects
+    second.wait_for_timeout(1000)
+    assert len(streams) == 1 and "after=" in streams[0]
+    deliver(portal, adas_replica, "error")
+    expect(second.locator(".toast", has_text="fix-auth-bug failed")).to_be_visible()
+    expect(second.locator(".toast")).to_have_count(2)  # nothing replayed twice
+
+
 # --- desktop notifications -----------------------------------------------------------------
 
 # Chromium headless can't show system notifications: a stand-in records them, and the tab is
