@@ -166,9 +166,13 @@ def receive(request, token: str) -> Answer:
         if hook.replica_id is None:
             # Delivered before the create's answer was recorded: the signature proves it is
             # this webhook's replica.
-            ReplicaHook.objects.filter(pk=hook.pk, replica_id__isnull=True).update(
-                replica_id=fields["replica_id"]
-            )
+            try:
+                with transaction.atomic():
+                    ReplicaHook.objects.filter(pk=hook.pk, replica_id__isnull=True).update(
+                        replica_id=fields["replica_id"]
+                    )
+            except IntegrityError:
+                pass  # that replica has its webhook already: this one stays unbound (404)
             hook.refresh_from_db()
         if hook.replica_id != fields["replica_id"]:
             return answer(404, Verdict.UNKNOWN_REPLICA, "Unknown replica.",

@@ -303,3 +303,11 @@ def test_logs_carry_ids_and_verdicts_but_never_the_secret_or_the_body(sender, ca
     assert body["id"] in text
     assert SECRET not in text and "whsec_wrong" not in text
     assert "GitHub app" not in text and "sha256=" not in text
+
+
+def test_an_unbound_webhook_cannot_take_a_replica_that_has_one(client, hook, member):
+    other = make_hook(member, replica_id=None, secret="whsec_other", kind=HookKind.PORTAL)
+    response = Sender(client, other, secret="whsec_other").post(event_body("ready"))
+    assert response.status_code == 404
+    assert ReplicaHook.objects.get(pk=other.pk).replica_id is None
+    _nothing_stored()
