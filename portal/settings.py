@@ -112,6 +112,13 @@ WEBHOOK_MAX_AGE = _int("WEBHOOK_MAX_AGE", 24 * 60 * 60, minimum=60)
 # Bodies over this many bytes are refused (413) before anything else is looked at.
 WEBHOOK_MAX_BYTES = _int("WEBHOOK_MAX_BYTES", 256 * 1024, minimum=1024)
 
+# Mission control (portal/fleet): sized workspaces cost what the API guide says per minute
+# (replicas/choices.py SIZES); one created without a size bills at the org's "standard rate",
+# which the API doesn't publish: FLEET_PRICE_DEFAULT (USD per minute) is your contract's.
+FLEET_PRICE_DEFAULT = _float("FLEET_PRICE_DEFAULT", 0.008)
+# An active replica with no activity for this many minutes is marked idle (adjustable per view).
+FLEET_IDLE_MINUTES = _int("FLEET_IDLE_MINUTES", 30, minimum=1)
+
 # Fernet keys (comma-separated) that encrypt stored API keys: the first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
@@ -131,6 +138,7 @@ INSTALLED_APPS = [
     "portal.environments",
     "portal.automations",
     "portal.webhooks",
+    "portal.fleet",
 ]
 
 MIDDLEWARE = [

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("portal.environments.urls")),
     path("", include("portal.automations.urls")),
     path("", include("portal.webhooks.urls")),
+    path("", include("portal.fleet.urls")),
 ]

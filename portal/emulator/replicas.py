@@ -1142,10 +1142,16 @@ async def control_drop_streams(request: Request) -> JSONResponse:
 
 async def control_state(request: Request) -> JSONResponse:
     """{"status": "active"|"sleeping"|"archived"|"error"|"preparing"|"deleted",
-    "message"?: error text, "hold"?: keep `preparing` until forced again}."""
+    "message"?: error text, "hold"?: keep `preparing` until forced again}, or
+    {"idle_s": N}: its last activity N seconds ago, nothing else changed (idle replicas)."""
     rs = _rs(request)
     replica = _control_replica(request)
     body = json_object(await json_body(request))
+    if "idle_s" in body and "status" not in body:
+        from datetime import timedelta
+
+        replica.last_activity_at = now() - timedelta(seconds=float(body["idle_s"]))
+        return JSONResponse(_control_view(replica))
     status = body.get("status")
     if status not in (*STATUSES, "deleted"):
         raise ApiError(
