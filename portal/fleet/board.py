@@ -119,6 +119,13 @@ class Card:
         return f"${self.price}/min"
 
     @property
+    def idle_label(self) -> str:
+        hours, minutes = divmod(self.idle_minutes, 60)
+        if not hours:
+            return f"{minutes} min"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+    @property
     def idle_cost_label(self) -> str:
         return money(self.idle_cost)
 

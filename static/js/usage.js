@@ -1,6 +1,6 @@
 // The usage page's charts: Chart.js (static/vendor/chartjs, MIT), loaded only when a page
-// has a chart, with this script's CSP nonce. The numbers come from json_script elements
-// (`data-chart-source` names one); the table beside each chart holds the same numbers.
+// has a chart, with this script's CSP nonce. The numbers come from the canvas's
+// `data-series` (JSON); the table beside each chart holds the same numbers.
 (function () {
   "use strict";
   var nonce = document.currentScript && document.currentScript.nonce;
@@ -23,9 +23,8 @@
   }
 
   function draw(Chart, canvas) {
-    var source = document.getElementById(canvas.dataset.chartSource);
-    if (!source) return;
-    var data = JSON.parse(source.textContent);
+    var data = JSON.parse(canvas.dataset.series || "null");
+    if (!data) return;
     var old = Chart.getChart(canvas);
     if (old) old.destroy();
     var line = data.kind === "line";

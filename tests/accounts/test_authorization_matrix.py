@@ -41,6 +41,8 @@ KNOWN_ADMIN_PAGES = {
     "webhooks:deliveries",
     "webhooks:reprocess",
     "webhooks:test_event",
+    "fleet:usage",
+    "fleet:usage_csv",
 }
 
 CASES = walk()

@@ -82,6 +82,8 @@ def _pages(upstream) -> list[str]:
               f"/automations/{auto['nightly-dependency-audit']}/delete/"]  # fmt: skip
     pages += ["/notifications/", "/notifications/preferences/", "/webhooks/",
               f"/notifications/follow/{rid}/"]  # fmt: skip
+    pages += ["/board/", "/board/?archived=on&idle=1",
+              "/usage/", "/usage/?bucket=month&start=2025-12-01&end=2026-11-30"]  # fmt: skip
     return pages
 
 

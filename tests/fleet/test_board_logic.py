@@ -60,6 +60,7 @@ def test_a_waiting_card_past_the_threshold_is_idle_with_its_cost():
     )
     assert card.lane == "waiting" and card.idle and card.idle_minutes == 90
     assert card.idle_cost == Decimal("1.440") and card.idle_cost_label == "$1.44"
+    assert card.idle_label == "1 h 30 min"
     assert card.preview == "Fix the flaky test" and card.agent == "codex"
     not_yet = make_card(_item(minutes_ago=20), _details(), UNKNOWN, now, 30, "/r/")
     assert not not_yet.idle and not_yet.idle_cost == 0

@@ -116,7 +116,7 @@ def test_idle_replicas_are_marked_with_their_price_and_cost(ada, upstream, emula
         emulator.control(f"replicas/{rid}/state", {"idle_s": 3600 + 5})
     body = ada.get("/board/?idle=30").content.decode()
     card = _card(body, large)
-    assert "card-idle" in card and "Idle 60 min" in card
+    assert "card-idle" in card and "Idle 1 h</strong>" in card
     assert "$0.016/min (large)" in card and "$0.960 while idle" in card
     card = _card(body, unsized)
     assert "$0.01/min" in card and "$0.600 while idle" in card

@@ -31,7 +31,7 @@ def test_usage_shows_each_chart_with_its_table_and_totals(ada):
     assert response.status_code == 200
     for chart in ("workspaces", "pull-requests", "compute"):
         assert f'data-chart="{chart}"' in body
-        assert f'id="chart-data-{chart}" type="application/json"' in body
+        assert re.search(rf'data-chart="{chart}" data-series="\{{&quot;kind', body)
         assert _rows(body, chart) == 30
         assert (
             f'href="/usage/{chart}.csv?start=2026-10-01&amp;end=2026-10-30&amp;bucket=day"' in body

@@ -46,7 +46,6 @@ async def usage(request):
             charts = logic.charts(overview)
             context.update(
                 charts=list(charts.values()),
-                chart_data=[(f"chart-data-{k}", c.data()) for k, c in charts.items()],
                 summary=logic.summary(overview),
                 bucket=overview.bucket,
             )
