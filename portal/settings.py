@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "portal.automations",
     "portal.webhooks",
     "portal.fleet",
+    "portal.reviews",
 ]
 
 MIDDLEWARE = [

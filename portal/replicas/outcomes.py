@@ -95,3 +95,61 @@ async def find_sent_message(api: AsyncReplicaAPI, replica_id: str, chat_id: str,
         if _same_text(said, text):
             return "sent", None
     return None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of a message: `status` "sent", "queued" or "waking", with `outcome` in
+    words; or not sent (`status` None) with `error` in words."""
+
+    status: str | None
+    outcome: str = ""
+    error: str = ""
+    chat_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None
+
+
+async def deliver_message(request, api: AsyncReplicaAPI, replica_id: str, body: dict) -> Delivery:
+    """Send (or queue) a message: the one path for the composer and for reviews. When the
+    answer is lost, the chat is read again: a message that arrived is reported as sent (or
+    queued), never as failed."""
+    from portal.lib.api_errors import report
+    from portal.lib.outcomes import answer_lost
+
+    target_chat = body.get("chat_id", "")
+    try:
+        result = await api.send_replica_message(replica_id, body)
+    except errors.ReplicaAPIError as exc:
+        problem = report(request, exc, "send")
+        found = None
+        if answer_lost(exc) and target_chat:
+            try:
+                found = await find_sent_message(api, replica_id, target_chat, body["message"])
+            except errors.ReplicaAPIError as again:
+                report(request, again, "send (re-read after a lost answer)")
+                return Delivery(
+                    None,
+                    error=(
+                        "The portal can't tell whether your message arrived: the answer was "
+                        "lost and the chat can't be read now. Your text is kept below; look at "
+                        "the chat before sending it again."
+                    ),
+                )
+        if found is None:
+            return Delivery(
+                None, error=f"{problem.text} Your message was not sent; your text is kept below."
+            )
+        status, position = found
+        outcome = f"Queued (position {position})." if status == "queued" else "Sent."
+        return Delivery(status, outcome, chat_id=target_chat)
+    status = result.status.value
+    if status == "queued":
+        outcome = f"Queued (position {result.position})." if result.position else "Queued."
+    elif status == "waking":
+        outcome = "The workspace is waking up; the message will be delivered when it's ready."
+    else:
+        outcome = "Sent."
+    return Delivery(status, outcome, chat_id=result.chat_id or target_chat)

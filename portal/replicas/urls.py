@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from .views import canvas, chat, create, detail, diffs, hooks, list, queue, stream
 
@@ -73,4 +73,6 @@ urlpatterns = [
     ),
     path("replicas/<uuid:replica_id>/diffs/", diffs.diffs_panel, name="diffs"),
     path("replicas/<uuid:replica_id>/hooks/", hooks.hooks_panel, name="hooks"),
+    # Review tools on the diffs and canvas panels (portal/reviews/).
+    path("replicas/<uuid:replica_id>/review/", include("portal.reviews.urls")),
 ]

@@ -21,6 +21,7 @@ Text unidiff cannot parse is shown escaped in a `<pre>` (capped at `MAX_RAW_CHAR
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -175,6 +176,7 @@ class DiffFile:
     too_large: bool = False
     language: str = ""
     dom_id: str = ""
+    digest: str = ""  # sha256 of the file's diff text: tells a changed diff (reviews)
 
     @property
     def path(self) -> str:
@@ -315,6 +317,7 @@ def _file(patched: Any, index: int, repo_id: str, budget: DiffBudget) -> DiffFil
         added=patched.added,
         removed=patched.removed,
         dom_id=f"{repo_id}-f{index}",
+        digest=hashlib.sha256(str(patched).encode("utf-8", "replace")).hexdigest(),
     )
     diff_file.size_bytes = sum(len(line.value) for hunk in patched for line in hunk)
     changed = diff_file.changed_lines

@@ -36,6 +36,8 @@ from portal.replicas.rendering.canvas import (
     present_canvas_item,
     render_canvas_item,
 )
+from portal.reviews import panel as review_panel
+from portal.reviews import state as review_state
 
 from .common import load_replica_page
 
@@ -70,8 +72,12 @@ def _item_html(item, replica_id: str, filename: str):
     )
 
 
-def _render(request, page, replica_id: str, filename: str | None = None, item_html=None):
+async def _render(request, page, replica_id: str, filename: str | None = None, item_html=None):
     context = page.context("canvas")
+    if page.replica is not None and "canvas" in page.data:  # the review box (portal/reviews/)
+        review = await review_state.load_state(await request.auser(), replica_id)
+        await review_panel.remember_visible(request, page.api, replica_id)
+        context.update(review_panel.box_context(request, replica_id, review, panel="canvas"))
     listing = page.data.get("canvas")
     context.update(
         canvas_unavailable=page.unavailable.get("canvas") or page.unavailable.get("item"),
@@ -98,7 +104,7 @@ async def canvas_panel(request, replica_id):
     page = await load_replica_page(
         request, rid, canvas=lambda api: api.list_replica_canvas_items(rid)
     )
-    return _render(request, page, rid)
+    return await _render(request, page, rid)
 
 
 @require_GET
@@ -118,7 +124,7 @@ async def canvas_item(request, replica_id, filename):
         item_html = await sync_to_async(_item_html, thread_sensitive=False)(
             page.data["item"], rid, filename
         )
-    return _render(request, page, rid, filename, item_html)
+    return await _render(request, page, rid, filename, item_html)
 
 
 async def _fetch_item(request, replica_id, filename: str):

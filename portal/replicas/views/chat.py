@@ -23,7 +23,7 @@ from portal.lib.outcomes import answer_lost, settle
 from portal.replica_api import errors, models
 from portal.replicas import choices
 from portal.replicas.forms import check_image
-from portal.replicas.outcomes import find_sent_message
+from portal.replicas.outcomes import deliver_message
 from portal.replicas.rendering import render_history, transcript_dom_id, turn_slot_dom_id
 
 from .common import load_chat_page, replica_urls
@@ -297,41 +297,12 @@ async def send_message(request, replica_id):
     except ComposerError as exc:
         return await _composer_reply(request, rid, chat_id, data, error=str(exc))
     api = await async_api_for(request)
-    try:
-        result = await api.send_replica_message(rid, body)
-    except errors.ReplicaAPIError as exc:
-        problem = report(request, exc, "send")
-        found = None
-        if answer_lost(exc) and target_chat:
-            try:
-                found = await find_sent_message(api, rid, target_chat, body["message"])
-            except errors.ReplicaAPIError as again:
-                report(request, again, "send (re-read after a lost answer)")
-                error = (
-                    "The portal can't tell whether your message arrived: the answer was lost "
-                    "and the chat can't be read now. Your text is kept below; look at the "
-                    "chat before sending it again."
-                )
-                return await _composer_reply(request, rid, chat_id, data, error=error)
-        if found is None:
-            error = f"{problem.text} Your message was not sent; your text is kept below."
-            return await _composer_reply(request, rid, chat_id, data, error=error)
-        status, position = found
-        outcome = f"Queued (position {position})." if status == "queued" else "Sent."
-        return await _composer_reply(
-            request, rid, chat_id, None, outcome=outcome, outcome_status=status,
-            sent_to=target_chat,
-        )  # fmt: skip
-    status = result.status.value
-    if status == "queued":
-        outcome = f"Queued (position {result.position})." if result.position else "Queued."
-    elif status == "waking":
-        outcome = "The workspace is waking up; the message will be delivered when it's ready."
-    else:
-        outcome = "Sent."
+    delivery = await deliver_message(request, api, rid, body)
+    if not delivery.ok:
+        return await _composer_reply(request, rid, chat_id, data, error=delivery.error)
     return await _composer_reply(
-        request, rid, chat_id, None, outcome=outcome, outcome_status=status,
-        sent_to=result.chat_id or target_chat,
+        request, rid, chat_id, None, outcome=delivery.outcome, outcome_status=delivery.status,
+        sent_to=delivery.chat_id or target_chat,
     )  # fmt: skip
 
 

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET
 from portal.accounts.acting import requires_api_key
 from portal.lib.htmx import render_box
 from portal.replicas.rendering.diffs import render_diff, repository_diffs
+from portal.reviews import panel as review_panel
+from portal.reviews import state as review_state
 
 from .common import load_replica_page
 
@@ -26,11 +28,20 @@ PARTIAL = "diffs"
 VIEWS = (("unified", "Unified"), ("split", "Split"))
 
 
-def _diffs(replica, view: str) -> dict:
+def _diffs(replica, view: str, review=None, since_only: bool = False) -> dict:
     statuses = replica.repository_statuses or []
     repos = repository_diffs(statuses)  # one line budget for the whole page
     changed = {repo.repository for repo in repos}
+    since = None
+    if review is not None:  # Viewed marks and "since my last review" (portal/reviews/)
+        since = review_state.annotate(
+            repos,
+            review,
+            only_changed=since_only,
+            viewed_url=review_panel.urls(replica.id)["viewed"],
+        )
     return {
+        "since": since,
         "diffs": [{"repo": repo, "html": render_diff(repo, view=view)} for repo in repos],
         "unchanged": [s.repository for s in statuses if s.repository not in changed],
         "has_statuses": bool(statuses),
@@ -46,7 +57,18 @@ async def diffs_panel(request, replica_id):
     view = "split" if request.GET.get("view") == "split" else "unified"
     page = await load_replica_page(request, str(replica_id), include="diffs")
     context = page.context("diffs")
+    since_only = request.GET.get("since") == "review"
     if page.replica is not None:
-        context.update(await sync_to_async(_diffs, thread_sensitive=False)(page.replica, view))
-    context.update(view=view, views=VIEWS, toggle_url=reverse("replicas:diffs", args=[replica_id]))
+        review = await review_state.load_state(await request.auser(), str(replica_id))
+        await review_panel.remember_visible(request, page.api, replica_id)
+        context.update(
+            await sync_to_async(_diffs, thread_sensitive=False)(
+                page.replica, view, review, since_only
+            )
+        )
+        context.update(review_panel.box_context(request, replica_id, review, panel="diffs"))
+    context.update(
+        view=view, views=VIEWS, toggle_url=reverse("replicas:diffs", args=[replica_id]),
+        since_only=since_only and bool(context.get("since")),
+    )  # fmt: skip
     return render_box(request, TEMPLATE, context, boxes=("panel", PARTIAL))
