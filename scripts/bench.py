@@ -15,7 +15,9 @@ emulator's latency is changed live between sections. Then prints:
 4. throughput: pages/s for one worker under concurrent clients (default 20), at 0 ms;
 5. connections: new upstream TCP connections over 100 page loads after warm-up (the emulator
    counts the distinct client ports it sees);
-6. fanout: SSE fan-out with N viewers on one replica: upstream streams opened, the delivery
+6. board: mission control (/board/) with N replicas (default 200) next to one listReplicas
+   call (limit 100) at the injected latency, and its own time at 0 ms;
+7. fanout: SSE fan-out with N viewers on one replica: upstream streams opened, the delivery
    latency the portal adds (median, p99, per event against a direct upstream subscriber), and
    the worker's peak memory (VmHWM).
 
@@ -54,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 from portal.emulator.config import DEMO_PERSONAL_KEYS  # noqa: E402
 
 KEY = DEMO_PERSONAL_KEYS[0]
-SECTIONS = ("ttfb", "pages", "own", "throughput", "connections", "fanout")
+SECTIONS = ("ttfb", "pages", "own", "throughput", "connections", "board", "fanout")
 # The seeded replica the page sections read: canvas items, diffs, hook logs and two chats.
 PAGE_REPLICA = "fix-session-timeout"
 HISTORY_PAGE = 30  # the chat panel's history page (portal/replicas/views/chat.py)
@@ -626,6 +628,62 @@ def bench_own(servers: Servers, rid: str, chat: str, requests: int) -> None:
     client.close()
 
 
+def fill_fleet(servers: Servers, total: int) -> dict[str, int]:
+    """Replicas until the org has `total`: most active and idle (the board reads each one's
+    chats), some sleeping, a few in error. Made at 0 ms, states forced through the emulator's
+    control endpoint (no agent turns)."""
+    headers = {"Authorization": f"Bearer {KEY}", "X-Replicas-Api-Version": "2026-05-17"}
+    with httpx.Client(base_url=servers.emulator_url, headers=headers, timeout=30) as api:
+        have = api.get("/v1/replica", params={"limit": 1}).json()["total"]
+        for i in range(max(0, total - have)):
+            rid = api.post("/v1/replica", json={"name": f"fleet-{i}", "message": "hi"}).json()[
+                "replica"
+            ]["id"]
+            status = "sleeping" if i % 10 in (7, 8) else "error" if i % 10 == 9 else "active"
+            api.post(f"/_emulator/replicas/{rid}/state", json={"status": "active"})
+            if status != "active":
+                api.post(f"/_emulator/replicas/{rid}/state", json={"status": status})
+        counts: Counter = Counter()
+        pages = api.get("/v1/replica", params={"limit": 100}).json()["total_pages"]
+        for page in range(1, pages + 1):
+            for r in api.get("/v1/replica", params={"limit": 100, "page": page}).json()["replicas"]:
+                counts[r["status"]] += 1
+    return dict(counts)
+
+
+def bench_board(servers: Servers, replicas: int, requests: int, latency_ms: float) -> None:
+    servers.set_latency(0)
+    counts = fill_fleet(servers, replicas)
+    [cookie] = servers.sessions(["bench-board"])
+    client = RawClient(servers.portal_port, cookie)
+    print(f"\n## Board (/board/) with {sum(counts.values())} replicas: {counts}")
+    print("calls: listReplicas per 100 replicas (pages 2+ concurrently), then getReplica for each")
+    print("active or preparing one not remembered (32 at a time; an idle one's answer is reused")
+    print("for 20 s while its activity is unchanged); ratio = board median / one listReplicas call")
+    print(f"{'latency':>8} {'board median':>13} {'p95':>8} {'own median':>11} {'calls':>6} {'listReplicas':>13} {'ratio':>6}")  # fmt: skip
+    servers.set_latency(latency_ms)
+    first = client.get("/board/")  # nothing remembered: every active replica's getReplica
+    print(
+        f"first load at {latency_ms:g} ms: {ms(first.total)}, "
+        f"{first.timing.get('upstream-calls', 0):g} upstream calls"
+    )
+    for latency in (latency_ms, 0):
+        servers.set_latency(latency)
+        answers = load(client, "/board/", requests)
+        direct = direct_calls(
+            servers, [("listReplicas", "/v1/replica", {"page": 1, "limit": 100})], requests
+        )
+        one = statistics.median(direct["listReplicas"])
+        median = statistics.median(a.total for a in answers)
+        print(
+            f"{latency:>6g}ms {ms(median):>13} {ms(pct([a.total for a in answers], 0.95)):>8}"
+            f" {ms(statistics.median(a.own for a in answers)):>11}"
+            f" {statistics.median(a.timing.get('upstream-calls', 0) for a in answers):>6g}"
+            f" {ms(one):>13} {median / one:>5.1f}x"
+        )  # fmt: skip
+    client.close()
+
+
 async def _hammer(port: int, cookie: str, path: str, until: float, times: list[float]) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     request = (
@@ -877,6 +935,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--duration", type=float, default=10, help="seconds per throughput run")
     parser.add_argument("--viewers", default="1,10,100,1000")
+    parser.add_argument("--board-replicas", type=int, default=200)
     parser.add_argument("--sections", default=",".join(SECTIONS))
     parser.add_argument("--profile", action="store_true", help="only profile list and detail")
     args = parser.parse_args()
@@ -902,6 +961,8 @@ def main() -> None:
             bench_own(servers, rid, chat, args.requests * 2)
         if "throughput" in sections:
             bench_throughput(servers, rid, chat, args.concurrency, args.duration)
+        if "board" in sections:
+            bench_board(servers, args.board_replicas, max(10, args.requests // 3), args.latency_ms)
         if "fanout" in sections:
             servers.set_latency(args.latency_ms)
             fan_rid, fan_chat = make_replica(servers)

@@ -6,8 +6,9 @@
 
 Where each thing comes from (the spec's listReplicas items carry only status and times):
 - lanes: `status` from listReplicas; for active (and preparing) replicas one getReplica
-  each, concurrently, whose chats' `processing` splits *working* (a chat is doing work) from
-  *waiting for you* (none is: the turn is over). getReplica is never asked about sleeping or
+  each, concurrently (an idle one's answer is reused for DETAIL_TTL seconds while its
+  status and last activity are unchanged), whose chats' `processing` splits *working* (a
+  chat is doing work) from *waiting for you* (none is: the turn is over). getReplica is never asked about sleeping or
   archived replicas: the spec says it wakes them.
 - the card's preview: getReplica's `lastChatMessage` (the guide; an extra beyond the spec's
   ReplicaDetails), else the newest chat's `lastMessageText`;
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.timesince import timesince
@@ -47,7 +50,8 @@ LANES: tuple[tuple[str, str], ...] = (
 LANE_TITLES = dict(LANES)
 PAGE_LIMIT = 100  # the spec's maximum `limit`
 MAX_PAGES = 10  # the board reads at most this many pages (1,000 replicas)
-DETAIL_CONCURRENCY = 16  # getReplica calls in flight at once
+DETAIL_CONCURRENCY = 32  # getReplica calls in flight at once
+DETAIL_TTL = 20  # seconds an idle replica's getReplica answer is reused (same activity)
 PREVIEW_CHARS = 140
 DETAILED = frozenset({"active", "preparing"})
 
@@ -260,17 +264,35 @@ async def list_all(api, **filters) -> tuple[list, int, bool]:
     return items, first.total, first.total_pages > MAX_PAGES
 
 
+def _detail_key(item) -> str:
+    # A replica's chats change with its activity: while its status and last activity are
+    # the same, what getReplica said about an idle one still holds (for DETAIL_TTL).
+    return f"{item.id}:{_value(item.status)}:{item.last_activity_at}"
+
+
+# One cache entry for all remembered answers (not one per replica: a local-memory cache
+# holds 300 entries and a board has hundreds of replicas).
+DETAILS_CACHE = "fleet:details"
+
+
 async def details_for(request, api, items) -> tuple[dict, dict]:
-    """getReplica for each active or preparing replica, bounded; failures kept per replica."""
+    """getReplica for each active or preparing replica, bounded; failures kept per replica.
+    Idle ones are remembered briefly (a board refreshes every few seconds, per viewer)."""
     limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
 
     async def one(rid: str):
         async with limit:
             return (await api.get_replica(rid)).replica
 
-    wanted = [str(i.id) for i in items if _value(i.status) in DETAILED]
-    results = await asyncio.gather(*(one(rid) for rid in wanted), return_exceptions=True)
+    keys = {str(i.id): _detail_key(i) for i in items if _value(i.status) in DETAILED}
+    clock = time.monotonic()
+    remembered = {k: v for k, v in (await cache.aget(DETAILS_CACHE) or {}).items() if v[0] > clock}
     found, failed = {}, {}
+    for rid, key in keys.items():
+        if key in remembered:
+            found[rid] = remembered[key][1]
+    wanted = [rid for rid in keys if rid not in found]
+    results = await asyncio.gather(*(one(rid) for rid in wanted), return_exceptions=True)
     for rid, result in zip(wanted, results, strict=True):
         if isinstance(result, errors.Unauthorized):
             raise result
@@ -282,6 +304,10 @@ async def details_for(request, api, items) -> tuple[dict, dict]:
             raise result
         else:
             found[rid] = result
+            if not any(c.processing for c in (result.chats or [])):
+                remembered[keys[rid]] = (clock + DETAIL_TTL, result)
+    if wanted:
+        await cache.aset(DETAILS_CACHE, remembered, DETAIL_TTL)
     return found, failed
 
 
