@@ -82,7 +82,13 @@
     var review = box();
     if (!review) return;
     var list = review.querySelector("[data-review-comments]");
-    document.querySelectorAll(".review-inline").forEach(function (el) { el.remove(); });
+    // Cards placed before go back to their list, unless #review was replaced since (it
+    // brought its own cards).
+    document.querySelectorAll(".review-inline").forEach(function (el) {
+      var card = el.querySelector("[data-review-comment]");
+      if (card && list && card.reviewHome === list) list.appendChild(card);
+      el.remove();
+    });
     document.querySelectorAll(".review-new").forEach(function (el) {
       if (!el.querySelector("form")) el.remove();
     });
@@ -92,6 +98,7 @@
     });
     var cards = list ? Array.prototype.slice.call(list.querySelectorAll("[data-review-comment]")) : [];
     cards.forEach(function (card) {
+      card.reviewHome = list;
       var kind = card.getAttribute("data-review-comment");
       if (kind === "lines" || kind === "file") {
         var file = fileFor(card.getAttribute("data-review-repo"), card.getAttribute("data-review-path"));

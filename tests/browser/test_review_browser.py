@@ -1,0 +1,169 @@
+"""In Chromium: the review tools on a replica's Diffs panel.
+
+- select lines (a click, Shift+click, a drag) in the unified and the split view and comment;
+  the comment shows under its lines and is still there after a reload;
+- mark a file viewed, let the agent change it (the emulator's next turn), see it unmarked;
+- send the review and see it in the chat.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.accounts.models import KeyKind
+from portal.emulator.config import DEMO_PERSONAL_KEYS
+from portal.replica_api import ReplicaAPI, Settings
+from tests.accounts.personas import PASSWORD, store_key
+from tests.browser.helpers import sign_in
+from tests.conftest import ORG_KEY
+from tests.reviews.conftest import replica_with_diff, wait_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FILE = "app/hello.py"
+
+
+@pytest.fixture
+def org(emulator) -> ReplicaAPI:
+    return ReplicaAPI(ORG_KEY, settings=Settings(base_url=emulator.url))
+
+
+@pytest.fixture
+def reviewer(page, admin):
+    store_key(admin, KeyKind.PERSONAL, DEMO_PERSONAL_KEYS[0])
+    sign_in(page, "ada", PASSWORD)
+    return page
+
+
+def the_file(page):
+    return page.locator(f'details.diff-file[data-review-path="{FILE}"]')
+
+
+def number_cell(page, line: int, side: str = "new"):
+    """The line-number cell of `line` on `side` of the file, in either view."""
+    file = the_file(page)
+    split = file.locator("table.diff-table--split").count() > 0
+    column = {("new", False): 2, ("old", False): 1, ("new", True): 3, ("old", True): 1}[
+        (side, split)
+    ]
+    return file.locator(f'td.diff-num:nth-child({column})[data-n="{line}"]')
+
+
+def add_comment(page, text: str) -> None:
+    form = page.locator(".review-new form.review-comment-form")
+    expect(form).to_be_visible()
+    form.get_by_label("Comment").fill(text)
+    form.get_by_role("button", name="Add to review").click()
+    expect(page.locator(".review-new form")).to_have_count(0)
+
+
+def test_select_lines_in_unified_and_split_views_and_comment(reviewer, org):
+    page = reviewer
+    rid = replica_with_diff(org)
+    page.goto(f"/replicas/{rid}/diffs/")
+    expect(the_file(page)).to_be_visible()
+
+    # One line: a click on its number.
+    number_cell(page, 5).click()
+    expect(page.locator(".review-new [data-review-form-anchor]")).to_have_text(
+        f"Comment on {FILE}:5"
+    )
+    add_comment(page, "Single line note")
+    inline = the_file(page).locator("tr.review-inline")
+    expect(inline).to_have_count(1)
+    expect(inline.first).to_contain_text(f"{FILE}:5")
+    expect(inline.first).to_contain_text("Single line note")
+
+    # A range: click, then Shift+click.
+    number_cell(page, 6).click()
+    number_cell(page, 8).click(modifiers=["Shift"])
+    expect(page.locator(".review-new [data-review-form-anchor]")).to_have_text(
+        f"Comment on {FILE}:6-8"
+    )
+    # Lines 6 to 8 and the removed lines between them.
+    assert the_file(page).locator("tr.is-review-selected").count() >= 3
+    add_comment(page, "Range note")
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(2)
+
+    # The split view: a drag over three numbers.
+    page.locator("nav.view-toggle").get_by_role("link", name="Split").click()
+    expect(the_file(page).locator("table.diff-table--split")).to_be_visible()
+    # Comments follow into the other view.
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(2)
+    number_cell(page, 9).hover()
+    page.mouse.down()
+    number_cell(page, 10).hover()
+    number_cell(page, 11).hover()
+    page.mouse.up()
+    expect(page.locator(".review-new [data-review-form-anchor]")).to_have_text(
+        f"Comment on {FILE}:9-11"
+    )
+    add_comment(page, "Split note")
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(3)
+
+    # With the keyboard: "Comment on lines…" asks for the range.
+    the_file(page).get_by_role("button", name="Comment on lines…").focus()
+    page.keyboard.press("Enter")
+    form = page.locator(".review-new form")
+    expect(form.get_by_label("From line")).to_be_focused()
+    page.keyboard.type("3")
+    form.get_by_label("to").fill("4")
+    form.get_by_label("Comment").fill("Typed range")
+    form.get_by_role("button", name="Add to review").click()
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(4)
+
+    # After a reload, all are still there, under their lines; and the review counts them.
+    page.reload()
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(4)
+    expect(page.locator("#review .review-count")).to_contain_text("4 comments")
+    row = the_file(page).locator("tr.review-inline", has_text="Range note")
+    expect(
+        row.locator("xpath=preceding-sibling::tr[1]").locator('td.diff-num[data-n="8"]')
+    ).to_have_count(1)
+    assert page.console_problems == []
+
+
+def test_a_viewed_file_is_unmarked_when_the_agent_changes_it(reviewer, org):
+    page = reviewer
+    rid = replica_with_diff(org)
+    page.goto(f"/replicas/{rid}/diffs/")
+    viewed = the_file(page).get_by_label("Viewed")
+    viewed.check()
+    expect(the_file(page)).not_to_have_attribute("open", "")  # folded: done with
+    expect(the_file(page).locator(".review-viewed.is-viewed")).to_be_visible()
+    page.reload()
+    expect(the_file(page).get_by_label("Viewed")).to_be_checked()
+
+    chat = org.list_replica_chats(rid).chats[0]
+    org.send_replica_message(rid, {"message": "Hello again", "chat_id": chat.id})
+    wait_idle(org, rid)
+    page.reload()
+    expect(the_file(page).get_by_label("Viewed")).not_to_be_checked()
+    expect(the_file(page)).to_contain_text("changed since you viewed it")
+    assert page.console_problems == []
+
+
+def test_send_the_review_and_see_it_in_the_chat(reviewer, org):
+    page = reviewer
+    rid = replica_with_diff(org)
+    page.goto(f"/replicas/{rid}/diffs/")
+    number_cell(page, 5).click()
+    add_comment(page, "Please keep the KeyError")
+    page.locator("#review").get_by_role("link", name="Preview and send review…").click()
+    preview = page.locator("#review-send .review-preview")
+    expect(preview).to_contain_text("Review: 1 comment.")
+    expect(preview).to_contain_text(f"{FILE}:5")
+    page.locator("#review-send").get_by_role("button", name="Send review").click()
+    expect(page.locator("#review .review-sent-note")).to_contain_text(
+        re.compile(r"Review sent to the chat: (Sent|Queued)")
+    )
+    expect(page.locator("tr.review-inline")).to_have_count(0)  # the draft is gone, kept as sent
+    page.locator("#review").get_by_text("Reviews you sent (1)").click()
+    page.locator("#review .review-sent-list summary").first.click()
+    page.locator("#review").get_by_role("link", name="Open it in the chat").click()
+    expect(page.locator(".transcript")).to_contain_text("Please keep the KeyError")
+    expect(page.locator(".transcript")).to_contain_text(f"{FILE}:5")
+    assert page.console_problems == []
