@@ -167,3 +167,47 @@ def test_send_the_review_and_see_it_in_the_chat(reviewer, org):
     expect(page.locator(".transcript")).to_contain_text("Please keep the KeyError")
     expect(page.locator(".transcript")).to_contain_text(f"{FILE}:5")
     assert page.console_problems == []
+
+
+def test_comment_on_a_markdown_heading_a_paragraph_and_a_whole_item(reviewer, org, emulator):
+    page = reviewer
+    rid = replica_with_diff(org)
+    notes = "# Release notes\n\nThe first paragraph.\n\n## Totals\n\nSums of the quarter.\n"
+    emulator.control(f"replicas/{rid}/canvas", {"filename": "notes.md", "content": notes})
+    emulator.control(f"replicas/{rid}/canvas", {"filename": "page.html", "content": "<h1>x</h1>"})
+    page.goto(f"/replicas/{rid}/canvas/notes.md/")
+    md = page.locator("#canvas-viewer .canvas-md")
+    expect(md.locator("h2")).to_have_text(re.compile("Totals"))
+
+    # A heading, from the keyboard: its button, then Enter.
+    md.get_by_role("button", name="Comment on heading 3").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".review-new [data-review-form-anchor]")).to_have_text(
+        "Comment on notes.md, heading 3"
+    )
+    page.keyboard.type("Totals are off")
+    page.locator(".review-new").get_by_role("button", name="Add to review").click()
+    card = md.locator(".review-inline .review-comment")
+    expect(card).to_contain_text("Canvas notes.md, heading 3")
+    # It sits right under the heading.
+    expect(md.locator("h2 + .review-inline")).to_contain_text("Totals are off")
+
+    # A paragraph, and the item as a whole.
+    md.get_by_role("button", name="Comment on paragraph 2").click()
+    page.keyboard.type("Say which release")
+    page.locator(".review-new").get_by_role("button", name="Add to review").click()
+    page.locator("#canvas-viewer").get_by_role("button", name="Comment on this item").click()
+    page.keyboard.type("Shorter, please")
+    page.locator(".review-new").get_by_role("button", name="Add to review").click()
+    expect(page.locator("#canvas-viewer .review-inline")).to_have_count(3)
+
+    # Another item: its own comments only; back again, they are all in place after a reload.
+    page.locator("nav.canvas-index").get_by_role("link", name="page.html").click()
+    expect(page.locator("#canvas-viewer .review-inline")).to_have_count(0)
+    page.goto(f"/replicas/{rid}/canvas/notes.md/")
+    expect(page.locator("#canvas-viewer .review-inline")).to_have_count(3)
+    page.locator("#review").get_by_role("link", name="Preview and send review…").click()
+    preview = page.locator("#review-send .review-preview")
+    expect(preview).to_contain_text("Canvas notes.md, heading 3:\n> ## Totals\nTotals are off")
+    expect(preview).to_contain_text("Canvas notes.md, paragraph 2:\n> The first paragraph.")
+    assert page.console_problems == []
