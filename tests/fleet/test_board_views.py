@@ -188,3 +188,22 @@ def test_a_failed_list_fails_only_the_lanes_box(ada, faults):
 
 def test_anonymous_is_sent_to_sign_in(client):
     assert client.get("/board/").status_code == 302
+
+
+def test_a_replica_whose_chats_cant_be_read_keeps_its_card(ada, upstream, faults):
+    rid = idle_replica(upstream, _name("board-unreadable"))
+    faults("GET", rf"/v1/replica/{rid}$", 500)
+    body = ada.get("/board/").content.decode()
+    card = _card(body, rid)
+    assert _lane_of(body, rid) == "waiting"
+    assert 'class="card-problem"' in card and "Its chats couldn&#x27;t be read" in card
+    assert "/v1/replica" not in card
+
+
+def test_a_failed_refresh_says_so_in_the_lanes(ada, faults):
+    faults("GET", r"/v1/replica$", 503)
+    response = ada.get("/board/lanes/", headers=HX)
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert 'id="board-problem"' in body and 'role="alert"' in body
+    assert 'data-refresh-every="2"' in body  # and it tries again soon
