@@ -54,9 +54,18 @@ async def add_comment(request, replica_id):
     """HTMX: the new-comment form is replaced by nothing and #review comes out of band; with
     errors, the form comes back with them and with the text typed."""
     rid = str(replica_id)
-    await ensure_visible(request, rid)
-    user = await request.auser()
     form = CommentForm(request.POST)
+    try:
+        await ensure_visible(request, rid)
+    except errors.ReplicaAPIError as exc:
+        if isinstance(exc, errors.Unauthorized) or not request.htmx:
+            raise  # the key page; or the page-wide banner for a plain form
+        problem = report(request, exc, "review comment")
+        form.is_valid()
+        form.add_error(None, f"Your comment wasn't saved: {problem.text}")
+        context = {"form": form, "review": {"urls": urls(rid), "panel": _panel(request)}}
+        return render(request, f"{TEMPLATE}#comment-form", context)
+    user = await request.auser()
     if form.is_valid():
         review = await sync_to_async(review_state.draft_for)(user, rid)
         await review.comments.acreate(**form.anchor())

@@ -251,3 +251,15 @@ def test_changes_since_the_last_review(ada, reviewed, org_api):
     assert shown == new + changed  # unchanged files are hidden by the filter
     if unchanged:
         assert "hidden" in body
+
+
+def test_when_the_api_cant_say_who_sees_the_replica_the_comment_is_refused_in_its_box(
+    grace, reviewed, faults
+):
+    faults("GET", rf"/v1/replica/{reviewed}$", 503)
+    response = add(grace, reviewed, kind="general", body="Kept in the form.")
+    body = response.content.decode()
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
+    assert 'role="alert"' in body and "Your comment wasn&#x27;t saved" in body
+    assert ">Kept in the form.</textarea>" in body and "503" not in body
+    assert not Comment.objects.exists()
