@@ -82,23 +82,30 @@
     var review = box();
     if (!review) return;
     var list = review.querySelector("[data-review-comments]");
-    // Cards placed before go back to their list, unless #review was replaced since (it
-    // brought its own cards).
+    // Cards placed before go back to the list, unless the server just sent a fresh #review
+    // (data-review-fresh: it brought every card of the draft itself). A page restored from
+    // htmx's history has its cards where they were placed, and no fresh mark.
+    var fresh = list && list.hasAttribute("data-review-fresh");
+    if (list) list.removeAttribute("data-review-fresh");
     document.querySelectorAll(".review-inline").forEach(function (el) {
       var card = el.querySelector("[data-review-comment]");
-      if (card && list && card.reviewHome === list) list.appendChild(card);
+      if (card && list && !fresh && !list.querySelector("#" + CSS.escape(card.id))) list.appendChild(card);
       el.remove();
     });
     document.querySelectorAll(".review-new").forEach(function (el) {
       if (!el.querySelector("form")) el.remove();
     });
+    if (!document.querySelector(".review-new")) {
+      document.querySelectorAll(".is-review-selected").forEach(function (r) { r.classList.remove("is-review-selected"); });
+    }
     // Markdown blocks by index, taken before any card goes in between them.
     document.querySelectorAll(".canvas-md").forEach(function (md) {
       md.reviewBlocks = Array.prototype.slice.call(md.children);
     });
     var cards = list ? Array.prototype.slice.call(list.querySelectorAll("[data-review-comment]")) : [];
+    var added = cards.filter(function (card) { return known && known.indexOf(card.id) < 0; });
+    known = cards.map(function (card) { return card.id; });
     cards.forEach(function (card) {
-      card.reviewHome = list;
       var kind = card.getAttribute("data-review-comment");
       if (kind === "lines" || kind === "file") {
         var file = fileFor(card.getAttribute("data-review-repo"), card.getAttribute("data-review-path"));
@@ -134,9 +141,20 @@
         }
       }
     });
+    if (focusNew && added.length === 1) {
+      focusNew = false;
+      added[0].focus();
+    }
   }
 
   // --- the new-comment form ----------------------------------------------------------------
+
+  var known = null; // the ids of the cards last placed
+  var focusNew = false; // a new-comment form was just sent: focus its card once placed
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = e.target.closest && e.target.closest("form.review-comment-form");
+    if (form) focusNew = true;
+  });
 
   function newForm(fields, label) {
     var template = document.getElementById("review-comment-template");

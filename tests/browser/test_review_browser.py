@@ -72,6 +72,8 @@ def test_select_lines_in_unified_and_split_views_and_comment(reviewer, org):
         f"Comment on {FILE}:5"
     )
     add_comment(page, "Single line note")
+    expect(page.locator("tr.review-inline .review-comment").first).to_be_focused()
+    expect(the_file(page).locator("tr.is-review-selected")).to_have_count(0)
     inline = the_file(page).locator("tr.review-inline")
     expect(inline).to_have_count(1)
     expect(inline.first).to_contain_text(f"{FILE}:5")
@@ -102,6 +104,13 @@ def test_select_lines_in_unified_and_split_views_and_comment(reviewer, org):
         f"Comment on {FILE}:9-11"
     )
     add_comment(page, "Split note")
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(3)
+    # Back and forward (htmx's history): the comments stay under their lines.
+    page.go_back()
+    expect(the_file(page).locator("table.diff-table--unified")).to_be_visible()
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(3)
+    page.go_forward()
+    expect(the_file(page).locator("table.diff-table--split")).to_be_visible()
     expect(the_file(page).locator("tr.review-inline")).to_have_count(3)
 
     # With the keyboard: "Comment on lines…" asks for the range.
