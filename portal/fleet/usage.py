@@ -145,3 +145,8 @@ def summary(overview) -> list[tuple[str, str]]:
         ("Closed", f"{s.prsClosed:,}"),
         ("Compute minutes", f"{_number(s.computeMinutes):,}"),
     ]
+
+
+def sources(overview) -> list[tuple[str, int]]:
+    """Workspaces created in the range, by source, most first (the API's order)."""
+    return [(s.source, s.count) for s in overview.sources]

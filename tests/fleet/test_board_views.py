@@ -207,3 +207,17 @@ def test_a_failed_refresh_says_so_in_the_lanes(ada, faults):
     assert response.status_code == 200 and "<html" not in body
     assert 'id="board-problem"' in body and 'role="alert"' in body
     assert 'data-refresh-every="2"' in body  # and it tries again soon
+
+
+def test_mine_with_the_org_key_says_why_and_shows_all(admin, as_admin, emulator):
+    from portal.accounts.models import KeyKind
+    from portal.emulator.config import DEMO_ORG_KEY
+    from tests.accounts.personas import store_key
+
+    store_key(admin, KeyKind.ORG, DEMO_ORG_KEY)
+    session = as_admin.session
+    session["acting_as"] = "org"
+    session.save()
+    body = as_admin.get("/board/?who=mine").content.decode()
+    assert "“Mine” can" in body and "Showing all." in body
+    assert 'id="lane-waiting"' in body

@@ -37,6 +37,7 @@ def test_usage_shows_each_chart_with_its_table_and_totals(ada):
             f'href="/usage/{chart}.csv?start=2026-10-01&amp;end=2026-10-30&amp;bucket=day"' in body
         )
     assert "Compute minutes" in body and "Workspaces created" in body
+    assert "Workspaces created by source" in body
     assert '<option value="day" selected>' in body
     # Per week: fewer rows, the same form.
     weekly = ada.get("/usage/?start=2026-10-01&end=2026-10-30&bucket=week", headers=HX)

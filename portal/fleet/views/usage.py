@@ -47,6 +47,7 @@ async def usage(request):
             context.update(
                 charts=list(charts.values()),
                 summary=logic.summary(overview),
+                sources=logic.sources(overview),
                 bucket=overview.bucket,
             )
     start, end, bucket = form.values()
