@@ -65,7 +65,7 @@ def safe_next(request, url: str | None, replica_id) -> str:
 
 
 def card(comment) -> dict:
-    return {"comment": comment, "anchor": anchor(comment, with_repository=True)}
+    return {"comment": comment, "anchor": anchor(comment)}
 
 
 def box_context(request, replica_id, state: ReviewState, *, panel: str) -> dict:
