@@ -9,6 +9,7 @@ lost answer is checked again, and a failure keeps the draft.
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -26,6 +27,7 @@ from .message import compose
 from .panel import box_context, card, ensure_visible, safe_next, urls
 
 TEMPLATE = "reviews/review.html"
+SEND_LOCK_TTL = 120  # seconds; longer than a send with its retries and re-read
 
 
 async def _box(request, rid: str, panel: str, **extra) -> dict:
@@ -202,18 +204,29 @@ async def send_review(request, replica_id):
         send["error"] = " ".join(form.errors.get("chat_id", ["Choose a chat."]))
         return render(request, page, context)
     chat_id = form.cleaned_data["chat_id"]
-    snapshot = await _snapshot(request, api, rid)
-    body = {"message": message, "chat_id": chat_id, "senderUserId": f"portal:{user.get_username()}"}
-    if user.email:
-        body["senderEmail"] = user.email
-    delivery = await deliver_message(request, api, rid, body)
-    if not delivery.ok:
-        send["error"] = delivery.error.replace("your text is kept below", "your draft is kept")
+    # One send per draft at a time: a second click (another tab) doesn't send it twice.
+    lock = f"reviews:sending:{state.draft.pk}"
+    if not await cache.aadd(lock, True, SEND_LOCK_TTL):
+        send["error"] = "This review is being sent already: look at the chat in a moment."
         return render(request, page, context)
-    await sync_to_async(review_state.mark_sent)(
-        state.draft, message=message, chat_id=delivery.chat_id or chat_id,
-        outcome=delivery.outcome, snapshot=snapshot,
-    )  # fmt: skip
+    try:
+        snapshot = await _snapshot(request, api, rid)
+        body = {
+            "message": message, "chat_id": chat_id,
+            "senderUserId": f"portal:{user.get_username()}",
+        }  # fmt: skip
+        if user.email:
+            body["senderEmail"] = user.email
+        delivery = await deliver_message(request, api, rid, body)
+        if not delivery.ok:
+            send["error"] = delivery.error.replace("your text is kept below", "your draft is kept")
+            return render(request, page, context)
+        await sync_to_async(review_state.mark_sent)(
+            state.draft, message=message, chat_id=delivery.chat_id or chat_id,
+            outcome=delivery.outcome, snapshot=snapshot,
+        )  # fmt: skip
+    finally:
+        await cache.adelete(lock)
     if not request.htmx:
         return redirect(safe_next(request, request.POST.get("next"), rid))
     context = await _box(request, rid, _panel(request), just_sent=delivery.outcome)

@@ -263,3 +263,20 @@ def test_when_the_api_cant_say_who_sees_the_replica_the_comment_is_refused_in_it
     assert 'role="alert"' in body and "Your comment wasn&#x27;t saved" in body
     assert ">Kept in the form.</textarea>" in body and "503" not in body
     assert not Comment.objects.exists()
+
+
+def test_a_review_being_sent_is_not_sent_twice(ada, reviewed, org_api):
+    from django.core.cache import cache
+
+    add(ada, reviewed, kind="general", body="Once.")
+    review = Review.objects.get(replica_id=reviewed)
+    cache.add(f"reviews:sending:{review.pk}", True, 60)  # another request is sending it
+    try:
+        chat = the_chat(org_api, reviewed)
+        body = ada.post(base(reviewed) + "send/", {"chat_id": chat.id}, headers=HX)
+        assert "being sent already" in body.content.decode()
+        assert "Once." not in user_messages(org_api, reviewed, chat.id)[-1]
+    finally:
+        cache.delete(f"reviews:sending:{review.pk}")
+    review.refresh_from_db()
+    assert review.state == Review.DRAFT
