@@ -56,7 +56,8 @@ async def targets(request, api, ids: list[str], action: str) -> list[Target]:
 
     results = await asyncio.gather(*(one(rid) for rid in ids), return_exceptions=True)
     found = [r for r in results if not isinstance(r, BaseException)]
-    owners = await Owners.load(request, api, found) if found else None
+    # Only archiving asks whose a replica is (sleeping is anyone's to do, as on its page).
+    owners = await Owners.load(request, api, found) if found and action == "archive" else None
     is_admin = await ais_org_admin(await request.auser())
     members_may = (await PortalSettings.aload()).members_may_remove_others_replicas
     out = []

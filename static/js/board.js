@@ -69,7 +69,7 @@
     }
     ["board-problem", "board-summary"].forEach(function (id) {
       var a = document.getElementById(id), b = fresh.querySelector("#" + id);
-      if (a && b) a.replaceWith(b);
+      if (a && b && a.innerHTML !== b.innerHTML) a.replaceWith(b);
     });
     var ticked = selected();
     var focusedCard = document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-card]");
