@@ -296,7 +296,7 @@
       if (how === "file") {
         form = newForm({ kind: "file", repository: info.repository, path: info.path }, "Comment on " + info.path + " (whole file)");
       } else {
-        form = newForm({ kind: "lines", repository: info.repository, path: info.path, side: "new" }, "Comment on lines of " + info.path + " (new side)");
+        form = newForm({ kind: "lines", repository: info.repository, path: info.path, side: "new" }, "Comment on lines of " + info.path);
         if (form) {
           form.querySelector("[data-review-lines]").hidden = false;
           form.setAttribute("data-review-range", "");
@@ -344,19 +344,23 @@
     }
   });
 
-  // A range typed in: quote the code of those lines as the diff shows it.
-  document.addEventListener("input", function (e) {
+  // A range typed in: quote the code of those lines (on the side chosen) as the diff shows it.
+  function typedRange(e) {
     var form = e.target.closest && e.target.closest("form[data-review-range]");
     if (!form) return;
     var file = form.closest("details.diff-file");
+    var side = form.querySelector("[data-review-side-choice]").value === "old" ? "old" : "new";
+    form.querySelector('[name="side"]').value = side;
     var start = parseInt(form.querySelector('[name="start_line"]').value, 10);
     var end = parseInt(form.querySelector('[name="end_line"]').value, 10) || start;
     var quote = form.querySelector('[name="quote"]');
     quote.value = "";
     if (!file || !start) return;
-    var a = rowFor(file, "new", Math.min(start, end)), b = rowFor(file, "new", Math.max(start, end));
-    if (a && b) quote.value = quoteOf(rowsBetween(a, b), "new");
-  });
+    var a = rowFor(file, side, Math.min(start, end)), b = rowFor(file, side, Math.max(start, end));
+    if (a && b) quote.value = quoteOf(rowsBetween(a, b), side);
+  }
+  document.addEventListener("input", typedRange);
+  document.addEventListener("change", typedRange);
 
   // Escape closes an open new-comment form.
   document.addEventListener("keydown", function (e) {

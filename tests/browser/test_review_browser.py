@@ -123,6 +123,9 @@ def test_select_lines_in_unified_and_split_views_and_comment(reviewer, org):
     form.get_by_label("Comment").fill("Typed range")
     form.get_by_role("button", name="Add to review").click()
     expect(the_file(page).locator("tr.review-inline")).to_have_count(4)
+    typed = the_file(page).locator("tr.review-inline", has_text="Typed range")
+    expect(typed).to_contain_text(f"{FILE}:3-4")
+    expect(typed.locator(".review-quote")).to_contain_text("DEFAULT_TIMEOUT_S = 30")
 
     # After a reload, all are still there, under their lines; and the review counts them.
     page.reload()
