@@ -48,14 +48,14 @@ def test_a_card_moves_from_preparing_to_working_to_waiting_live(
     page.evaluate("() => { window.__sameBoard = true; }")
     card = f"#card-{rid}"
     expect(page.locator(f"#lane-preparing {card}")).to_be_visible()
-    agent_pace(0.6)  # a turn of a few seconds: long enough to be seen working
+    agent_pace(1.2)  # a turn of several seconds: seen working even on a busy machine
     emulator.control(f"replicas/{rid}/state", {"status": "active"})
     upstream.send_replica_message(rid, {"message": "Work on it for a while"})
     expect(page.locator(f"#lane-working {card}")).to_be_visible(timeout=LIVE)
     expect(page.locator(f"#lane-working {card} .card-preview")).to_contain_text(
         "Work on it for a while"
     )
-    expect(page.locator(f"#lane-waiting {card}")).to_be_visible(timeout=LIVE)
+    expect(page.locator(f"#lane-waiting {card}")).to_be_visible(timeout=2 * LIVE)
     assert page.evaluate("() => window.__sameBoard") is True  # no reload
     assert page.console_problems == []
 
