@@ -28,7 +28,7 @@ class Review(models.Model):
     chat_id = models.CharField(max_length=128, blank=True)
     message = models.TextField(blank=True)  # the chat message it became
     outcome = models.CharField(max_length=200, blank=True)  # "Sent." / "Queued (position 2)."
-    # {"<repository>\x00<path>": sha256 of that file's diff} when it was sent; None if unknown.
+    # {"<repository>\n<path>": sha256 of that file's diff} when it was sent; None if unknown.
     diff_snapshot = models.JSONField(null=True, blank=True)
 
     class Meta:

@@ -20,7 +20,8 @@ SENT_SHOWN = 5  # sent reviews listed in the box
 
 
 def file_key(repository: str, path: str) -> str:
-    return f"{repository}\x00{path}"
+    # Not NUL: PostgreSQL's jsonb refuses \u0000 (a path has no newline: git quotes those).
+    return f"{repository}\n{path}"
 
 
 @dataclass
@@ -121,7 +122,7 @@ def annotate(
             kept.append(diff_file)
         repo.files = kept
     if summary is not None:
-        summary.gone = sorted(k.replace("\x00", ": ", 1) for k in snapshot if k not in seen)
+        summary.gone = sorted(k.replace("\n", ": ", 1) for k in snapshot if k not in seen)
     return summary
 
 
