@@ -117,8 +117,10 @@ SOURCE_WEIGHTS = (
 )
 
 
-def _seed_history(misc: MiscStore, days: int = 180) -> None:
-    """Deterministic past workspaces (gone now) so the analytics charts have a shape."""
+def _seed_history(misc: MiscStore, days: int = 400) -> None:
+    """Deterministic past workspaces (gone now) so the analytics charts have a shape: weekdays
+    busier than weekends, and a team growing into the product (about half as many a
+    year ago), over 13 months so a year per month is full."""
     rng = random.Random(20260517)
     today = now().replace(hour=0, minute=0, second=0, microsecond=0)
     sources = [s for s, _ in SOURCE_WEIGHTS]
@@ -126,7 +128,8 @@ def _seed_history(misc: MiscStore, days: int = 180) -> None:
     for day in range(days, 0, -1):
         date = today - timedelta(days=day)
         weekday = date.weekday() < 5
-        for _ in range(rng.randint(2, 9) if weekday else rng.randint(0, 3)):
+        growth = 0.5 + 0.5 * (1 - day / days)
+        for _ in range(round((rng.randint(2, 9) if weekday else rng.randint(0, 3)) * growth)):
             created = date + timedelta(seconds=rng.randint(7 * 3600, 20 * 3600))
             prs = []
             if rng.random() < 0.55:
