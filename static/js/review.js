@@ -115,8 +115,16 @@
           if (tools) blockAfter(tools, "review-inline", card);
           return;
         }
-        var row = rowFor(file, card.getAttribute("data-review-side") || "new",
-          parseInt(card.getAttribute("data-review-line"), 10));
+        var side = card.getAttribute("data-review-side") || "new";
+        var row = rowFor(file, side, parseInt(card.getAttribute("data-review-line"), 10));
+        // The code moved or changed since the comment was written: it stays in the list,
+        // marked outdated (its quote says what it was about).
+        var quoted = card.querySelector(".review-quote");
+        var was = quoted ? quoted.textContent.split("\n") : null;
+        var code = row && codeCell(row, side);
+        var now = code ? (code.getAttribute("data-sign") || " ") + code.textContent : null;
+        card.classList.toggle("is-outdated", !row || (was !== null && was.indexOf(now) < 0));
+        if (card.classList.contains("is-outdated")) return;
         if (row) {
           // after the comments already under that line
           var at = row;
