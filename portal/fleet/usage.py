@@ -150,3 +150,17 @@ def summary(overview) -> list[tuple[str, str]]:
 def sources(overview) -> list[tuple[str, int]]:
     """Workspaces created in the range, by source, most first (the API's order)."""
     return [(s.source, s.count) for s in overview.sources]
+
+
+def presets(today: date) -> list[tuple[str, str]]:
+    """Common ranges as query strings: (label, "?start=…&end=…&bucket=…")."""
+    ranges = (
+        ("Last 7 days", 6, "day"),
+        ("Last 30 days", 29, "day"),
+        ("Last 13 weeks", 7 * 13 - 1, "week"),
+        ("Last 12 months", 364, "month"),
+    )
+    return [
+        (label, f"?start={today - timedelta(days=back)}&end={today}&bucket={bucket}")
+        for label, back, bucket in ranges
+    ]

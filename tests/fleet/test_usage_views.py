@@ -39,6 +39,9 @@ def test_usage_shows_each_chart_with_its_table_and_totals(ada):
     assert "Compute minutes" in body and "Workspaces created" in body
     assert "Workspaces created by source" in body
     assert '<option value="day" selected>' in body
+    assert re.search(
+        r'href="/usage/\?start=[\d-]+&amp;end=[\d-]+&amp;bucket=month"[^>]*>Last 12 months', body
+    )
     # Per week: fewer rows, the same form.
     weekly = ada.get("/usage/?start=2026-10-01&end=2026-10-30&bucket=week", headers=HX)
     body = weekly.content.decode()

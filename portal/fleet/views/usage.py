@@ -8,6 +8,7 @@ range picker keeps what was typed.
 from __future__ import annotations
 
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from portal.accounts.acting import async_api_for, requires_api_key
@@ -51,7 +52,13 @@ async def usage(request):
                 bucket=overview.bucket,
             )
     start, end, bucket = form.values()
-    context.update(start=start, end=end, bucket_name=bucket, query=request.GET.urlencode())
+    context.update(
+        start=start,
+        end=end,
+        bucket_name=bucket,
+        query=request.GET.urlencode(),
+        presets=logic.presets(timezone.now().date()),
+    )
     return render_box(request, TEMPLATE, context, boxes=("usage-report",))
 
 
