@@ -183,8 +183,13 @@
     if (first) first.focus();
   }
 
-  function closeForms(scope) {
-    (scope || document).querySelectorAll(".review-new").forEach(function (el) { el.remove(); });
+  // Close new-comment forms: `only` one (Cancel, Escape), or every one nothing was typed in
+  // (opening another: typed text is never thrown away by a click elsewhere).
+  function closeForms(only) {
+    document.querySelectorAll(".review-new").forEach(function (el) {
+      var text = el.querySelector("[data-review-body]");
+      if (only ? el === only : !(text && text.value.trim())) el.remove();
+    });
     document.querySelectorAll(".is-review-selected").forEach(function (r) { r.classList.remove("is-review-selected"); });
   }
 
@@ -293,7 +298,7 @@
     var target = e.target;
     if (!target.closest) return;
     var cancel = target.closest("[data-review-cancel]");
-    if (cancel) { closeForms(null); return; }
+    if (cancel) { closeForms(cancel.closest(".review-new")); return; }
     var add = target.closest("[data-review-add]");
     if (!add) return;
     var how = add.getAttribute("data-review-add");
@@ -370,9 +375,16 @@
   document.addEventListener("input", typedRange);
   document.addEventListener("change", typedRange);
 
-  // Escape closes an open new-comment form.
+  // Escape closes the new-comment form it is pressed in.
   document.addEventListener("keydown", function (e) {
-    if (e.key === "Escape" && e.target.closest && e.target.closest(".review-new")) closeForms(null);
+    var pending = e.target.closest && e.target.closest(".review-new");
+    if (pending && e.key === "Escape") closeForms(pending);
+    // Ctrl+Enter (⌘+Enter) adds the comment, as in the chat's composer.
+    var form = e.target.closest && e.target.closest("form.review-comment-form");
+    if (form && e.key === "Enter" && (e.ctrlKey || e.metaKey) && form.requestSubmit) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
   });
 
   // Marked viewed: fold the file, as it is done with.

@@ -205,11 +205,15 @@ def test_comment_on_a_markdown_heading_a_paragraph_and_a_whole_item(reviewer, or
     expect(md.locator("h2 + .review-inline")).to_contain_text("Totals are off")
 
     # A paragraph, and the item as a whole.
+    # Opening another form keeps what was typed in the first; Ctrl+Enter adds a comment.
     md.get_by_role("button", name="Comment on paragraph 2").click()
     page.keyboard.type("Say which release")
-    page.locator(".review-new").get_by_role("button", name="Add to review").click()
     page.locator("#canvas-viewer").get_by_role("button", name="Comment on this item").click()
+    expect(page.locator(".review-new")).to_have_count(2)
     page.keyboard.type("Shorter, please")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".review-new")).to_have_count(1)
+    expect(page.locator(".review-new textarea")).to_have_value("Say which release")
     page.locator(".review-new").get_by_role("button", name="Add to review").click()
     expect(page.locator("#canvas-viewer .review-inline")).to_have_count(3)
 
