@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from portal.accounts.acting import requires_api_key
 from portal.lib.api_errors import report
@@ -169,6 +170,7 @@ async def _chats(api, rid: str):
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 @requires_api_key
 async def send_review(request, replica_id):
     """GET: the preview (the message as it will be sent) and the chat picker. POST: send it;
