@@ -33,6 +33,7 @@ def urls(replica_id) -> dict[str, str]:
         "viewed": base + "viewed/",
         "send": base + "send/",
         "chat": reverse("replicas:detail", args=[replica_id]),
+        "diffs": reverse("replicas:diffs", args=[replica_id]),
     }
 
 

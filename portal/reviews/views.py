@@ -98,6 +98,8 @@ async def comment_card(request, replica_id, comment_id):
     rid = str(replica_id)
     await ensure_visible(request, rid)
     comment = await _own(request, rid, comment_id)
+    if not request.htmx:  # "Cancel" of an edit without JavaScript
+        return redirect(safe_next(request, request.GET.get("next"), rid))
     return render(request, f"{TEMPLATE}#comment", {**card(comment), "urls": urls(rid)})
 
 
@@ -123,6 +125,9 @@ async def edit_comment(request, replica_id, comment_id):
     else:
         form = EditCommentForm(initial={"body": comment.body})
     context = {**card(comment), "form": form, "urls": urls(rid), "next": request.GET.get("next")}
+    if not request.htmx:  # without JavaScript: the form on a page of its own
+        context.update(await _box(request, rid, _panel(request)), editing=True)
+        return render(request, TEMPLATE, context)
     return render(request, f"{TEMPLATE}#comment-edit", context)
 
 

@@ -198,6 +198,12 @@ def test_without_javascript_forms_post_and_come_back(ada, reviewed):
     assert response["Location"] == f"/replicas/{reviewed}/diffs/"
     page = ada.get(base(reviewed) + "send/")
     assert page.status_code == 200 and "<html" in page.content.decode()
+    comment = Comment.objects.get(body="Plain form.")
+    page = ada.get(base(reviewed) + f"comments/{comment.pk}/edit/").content.decode()
+    assert "<html" in page and ">Plain form.</textarea>" in page
+    response = ada.post(base(reviewed) + f"comments/{comment.pk}/edit/", {"body": "Edited."})
+    assert response.status_code == 302
+    assert ada.get(base(reviewed) + f"comments/{comment.pk}/").status_code == 302
 
 
 def test_viewed_files_are_unmarked_when_the_agent_changes_them(ada, reviewed, org_api):
