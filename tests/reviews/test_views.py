@@ -286,3 +286,13 @@ def test_a_review_being_sent_is_not_sent_twice(ada, reviewed, org_api):
         cache.delete(f"reviews:sending:{review.pk}")
     review.refresh_from_db()
     assert review.state == Review.DRAFT
+
+
+def test_no_review_on_a_replica_the_user_cannot_see(ada):
+    import uuid
+
+    rid = str(uuid.uuid4())  # unknown to the API: not visible to this key
+    assert ada.get(base(rid) + "send/").status_code == 404
+    assert ada.post(base(rid) + "comments/", {"kind": "general", "body": "x"}).status_code == 404
+    assert ada.post(base(rid) + "viewed/", {"path": "a", "digest": "0" * 64}).status_code == 404
+    assert not Comment.objects.exists() and not ViewedFile.objects.exists()
