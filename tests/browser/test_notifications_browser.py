@@ -21,6 +21,7 @@ from portal.replicas.models import ReplicaRecord
 from portal.webhooks import signing
 from tests.accounts.personas import PASSWORD, store_key
 from tests.browser.helpers import sign_in
+from tests.replicas.conftest import idle_replica
 from tests.webhooks.conftest import RID, SECRET, event_body, make_hook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,7 +124,10 @@ def test_opening_a_toast_goes_to_the_replica_and_marks_it_read(
     ada_page, admin, portal, notifications_upstream
 ):
     page = ada_page
-    replica = notifications_upstream.list_replicas(status="active", limit=1).replicas[0]
+    # Its own replica, idle: the newest active one may be another test's, mid-turn.
+    replica = notifications_upstream.get_replica(
+        idle_replica(notifications_upstream, f"notif-{uuid.uuid4().hex[:6]}")
+    ).replica
     rid = str(replica.id)
     hook = make_hook(None, replica_id=rid)
     ReplicaRecord.objects.create(replica_id=rid, name=replica.name, created_by=admin)
@@ -138,7 +142,10 @@ def test_opening_a_toast_goes_to_the_replica_and_marks_it_read(
 
 def test_follow_a_replica_from_its_page_and_hear_about_it(ada_page, portal, notifications_upstream):
     page = ada_page
-    replica = notifications_upstream.list_replicas(status="active", limit=1).replicas[0]
+    # Its own replica, idle: the newest active one may be another test's, mid-turn.
+    replica = notifications_upstream.get_replica(
+        idle_replica(notifications_upstream, f"notif-{uuid.uuid4().hex[:6]}")
+    ).replica
     rid = str(replica.id)
     hook = make_hook(None, replica_id=rid)  # made elsewhere: Ada is not its creator
     page.goto(f"/replicas/{rid}/")

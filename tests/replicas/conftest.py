@@ -77,6 +77,12 @@ def seeded_replica(upstream: ReplicaAPI, name: str):
     return upstream.get_replica(replica_uuid(name)).replica
 
 
+def seeded_replicas(upstream: ReplicaAPI, status: str | None = None) -> list:
+    """Every seeded replica (in `status`, if given), read by id, oldest first."""
+    replicas = [seeded_replica(upstream, name) for names in SEEDED.values() for name in names]
+    return [r for r in replicas if status is None or r.status.value == status]
+
+
 def seeded(upstream: ReplicaAPI, status: str):
     """A seeded replica in `status` (one a test hasn't moved to another status)."""
     for name in SEEDED[status]:

@@ -12,6 +12,7 @@ from unidiff import PatchSet
 
 from portal.replicas.rendering import diffs as diff_rendering
 from tests.accounts.personas import *  # noqa: F403
+from tests.replicas.conftest import seeded_replicas
 
 from . import domsim
 
@@ -28,7 +29,7 @@ def _diffs(org_api, rid: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def multi_file(org_api) -> dict:
     """A seeded replica whose one repository changed several files."""
-    for replica in org_api.list_replicas(limit=50).replicas:
+    for replica in seeded_replicas(org_api):
         rid = str(replica.id)
         diffs = _diffs(org_api, rid)
         if len(diffs) == 1:
@@ -147,7 +148,7 @@ def test_files_beyond_the_size_limits_are_not_rendered(ada, multi_file, monkeypa
 
 
 def test_a_repository_without_changes_is_named(ada, org_api):
-    for replica in org_api.list_replicas(limit=50).replicas:
+    for replica in seeded_replicas(org_api):
         statuses = (
             org_api.get_replica(str(replica.id), include="diffs").replica.repository_statuses or []
         )
@@ -178,11 +179,7 @@ def test_a_replica_without_diffs_says_so(ada, emulator, org_api):
 
 def test_diffs_stay_readable_when_the_workspace_is_in_error(ada, emulator, org_api):
     failed = next(
-        (
-            r
-            for r in org_api.list_replicas(status="error", limit=50).replicas
-            if _diffs(org_api, str(r.id))
-        ),
+        (r for r in seeded_replicas(org_api, "error") if _diffs(org_api, str(r.id))),
         None,
     )
     assert failed is not None, "no seeded replica in error has a diff"

@@ -13,7 +13,7 @@ import respx
 from django.urls import reverse
 
 from tests.accounts.personas import *  # noqa: F403
-from tests.replicas.conftest import SEEDED, active_replica, seeded_replica
+from tests.replicas.conftest import SEEDED, active_replica, seeded_replica, seeded_replicas
 
 from . import domsim
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.emulator
 @pytest.fixture(scope="module")
 def logged(org_api) -> dict:
     """A seeded active replica whose hook logs include a truncated and a timed-out run."""
-    for replica in org_api.list_replicas(status="active", limit=50).replicas:
+    for replica in seeded_replicas(org_api, "active"):
         hooks = org_api.get_replica_hooks(str(replica.id))
         runs = hooks.warm_hooks.logs + hooks.start_hooks.logs
         if any(r.outputTruncated for r in runs) and any(r.timedOut for r in runs):
