@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from portal.fleet.live import board_changed
 from portal.replicas.models import ReplicaRecord
 
 from . import notify
@@ -181,6 +182,7 @@ def _handle(event: Event) -> str:
     notify_them, outcome = _apply_state(event, known)
     known.version += 1
     known.save()
+    transaction.on_commit(board_changed)  # open boards refresh (portal/fleet/live.py)
     if not notify_them:
         return outcome
     created = _notify(event)

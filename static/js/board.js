@@ -6,9 +6,9 @@
 //
 // A refresh GETs the lanes, then: the summary and problem boxes are replaced; each card is
 // kept as it is when its version is unchanged (focus and a ticked box stay), replaced when
-// it changed, moved when its lane changed, removed when it is gone. A notification from the
-// user's stream (notifications.js's `portal:notification`) or a bulk action's
-// `board:refresh` refreshes at once; otherwise every `data-refresh-every` seconds while the
+// it changed, moved when its lane changed, removed when it is gone. The user's notification
+// stream (notifications.js: `portal:board` when any replica's webhook or poll was processed,
+// `portal:notification`) and a bulk action's `board:refresh` refresh it at once; otherwise every `data-refresh-every` seconds while the
 // tab is visible (slower while hidden).
 (function () {
   "use strict";
@@ -166,6 +166,8 @@
     if (board() && document.visibilityState === "visible") schedule(0);
   });
   document.addEventListener("portal:notification", function () { if (board()) schedule(0); });
+  // Any replica changed (a webhook, or the poller): soon, once for a burst of them.
+  document.addEventListener("portal:board", function () { if (board()) schedule(250); });
   htmx.onLoad(function (root) {
     if (root.matches && root.matches("[data-board]") || (root.querySelector && root.querySelector("[data-board]"))) {
       updateCount();

@@ -227,6 +227,7 @@
     if (m && !m.hidden) loadMenu();
     document.dispatchEvent(new CustomEvent("portal:notification", { detail: data }));
   }
+  function onBoard() { document.dispatchEvent(new CustomEvent("portal:board")); }
   function share(type, data) {
     if (channel) channel.postMessage({ type: type, data: data });
   }
@@ -250,6 +251,8 @@
       onNotification(data);
       share("notification", data);
     });
+    // A replica changed (any replica: fleet/live.py): the board, if open, refreshes.
+    source.addEventListener("board", function () { onBoard(); share("board", null); });
     source.addEventListener("error", function () {
       // Closed for good (signed out: 403): let another tab try; no loop.
       if (source && source.readyState === EventSource.CLOSED && done) done();
@@ -274,6 +277,7 @@
       var message = e.data || {};
       if (message.type === "count") onCount(message.data);
       else if (message.type === "notification") onNotification(message.data);
+      else if (message.type === "board") onBoard();
       else if (message.type === "hello" && source && lastCount !== null) share("count", lastCount);
     };
     navigator.locks.request("portal:notifications:stream", function () {

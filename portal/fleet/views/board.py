@@ -20,7 +20,7 @@ from portal.replica_api import errors
 from portal.replicas.ownership import api_user_id
 from portal.webhooks.models import Follow
 
-from .. import bulk
+from .. import bulk, live
 from ..board import BoardFilters, load_board
 from ..forms import BoardFilterForm
 
@@ -43,6 +43,7 @@ async def _followed(request) -> set[str]:
 
 async def _lanes_context(request, api, filters: BoardFilters) -> dict:
     context: dict = {"filters": filters}
+    await live.note_viewer((await request.auser()).pk)
     user_id = followed = None
     if filters.who == "mine":
         if await aacting_kind(request) == KeyKind.PERSONAL:

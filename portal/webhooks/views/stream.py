@@ -62,6 +62,8 @@ def catch_up(
 
 
 def frames(message: dict, event_id: int | None = None) -> str:
+    if message.get("kind") == "board":  # a replica changed: open boards refresh (fleet/live.py)
+        return sse("board", "changed")
     if message.get("kind") == "notification":
         data = json.dumps(message["payload"], separators=(",", ":"))
         # The id is the newest sent so far, so a reconnect (Last-Event-ID) resumes after it
