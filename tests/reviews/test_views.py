@@ -296,3 +296,12 @@ def test_no_review_on_a_replica_the_user_cannot_see(ada):
     assert ada.post(base(rid) + "comments/", {"kind": "general", "body": "x"}).status_code == 404
     assert ada.post(base(rid) + "viewed/", {"path": "a", "digest": "0" * 64}).status_code == 404
     assert not Comment.objects.exists() and not ViewedFile.objects.exists()
+
+
+def test_the_preview_says_so_when_the_chats_cant_be_read(ada, reviewed, faults):
+    add(ada, reviewed, kind="general", body="Still here.")
+    faults("GET", rf"/v1/replica/{reviewed}/chats$", 503)
+    body = ada.get(base(reviewed) + "send/", headers=HX).content.decode()
+    assert 'role="alert"' in body and "Still here." in body  # the preview stays readable
+    assert "Send review</button>" not in body
+    assert "/v1/" not in body and "Traceback" not in body
