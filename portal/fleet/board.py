@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.timesince import timesince
@@ -226,6 +227,7 @@ class Board:
     lanes: list[Lane]
     total: int  # replicas the API listed (before the portal's filters)
     bounded: bool  # more than MAX_PAGES pages: the oldest weren't read
+    read: int = 0  # replicas read (the newest, when bounded)
     problems: list[str] = field(default_factory=list)  # per-card detail failures, in words
     who_problem: str = ""
 
@@ -332,6 +334,9 @@ async def load_board(request, api, filters: BoardFilters, *, user_id=None, follo
     """The board. `user_id`: only replicas the API says that user created (mine);
     `followed`: only these replica ids."""
     items, total, bounded = await list_all(api, user_id=user_id)
+    read = len(items)
+    if filters.environment:  # known from the list: no getReplica for the others
+        items = [i for i in items if _extras(i).get("environment_id") == filters.environment]
     if followed is not None:
         items = [i for i in items if str(i.id) in followed]
     if not filters.archived:
@@ -340,9 +345,7 @@ async def load_board(request, api, filters: BoardFilters, *, user_id=None, follo
         details_for(request, api, items), Owners.load(request, api, items)
     )
     now = timezone.now()
-    from django.urls import reverse
-
-    prefix = reverse("replicas:list")
+    prefix = reverse("replicas:list")  # /replicas/<id>/ is the detail page
     cards = []
     for item in items:
         rid = str(item.id)
@@ -357,4 +360,4 @@ async def load_board(request, api, filters: BoardFilters, *, user_id=None, follo
         if rid in failed:
             card.detail_problem = "Its chats couldn't be read: " + failed[rid]
         cards.append(card)
-    return Board(lanes=arrange(cards, filters), total=total, bounded=bounded)
+    return Board(lanes=arrange(cards, filters), total=total, bounded=bounded, read=read)
