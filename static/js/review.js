@@ -123,8 +123,9 @@
         var was = quoted ? quoted.textContent.split("\n") : null;
         var code = row && codeCell(row, side);
         var now = code ? (code.getAttribute("data-sign") || " ") + code.textContent : null;
-        card.classList.toggle("is-outdated", !row || (was !== null && was.indexOf(now) < 0));
-        if (card.classList.contains("is-outdated")) return;
+        var shown = file.querySelector("table.diff-table"); // a file too large shows no lines
+        card.classList.toggle("is-outdated", !!shown && (!row || (was !== null && was.indexOf(now) < 0)));
+        if (!row || card.classList.contains("is-outdated")) return;
         if (row) {
           // after the comments already under that line
           var at = row;
