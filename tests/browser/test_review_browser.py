@@ -142,6 +142,8 @@ def test_a_viewed_file_is_unmarked_when_the_agent_changes_it(reviewer, org):
     page = reviewer
     rid = replica_with_diff(org)
     page.goto(f"/replicas/{rid}/diffs/")
+    number_cell(page, 4).click()  # a context line: the next turn makes it an added line
+    add_comment(page, "About this blank line")
     viewed = the_file(page).get_by_label("Viewed")
     viewed.check()
     expect(the_file(page)).not_to_have_attribute("open", "")  # folded: done with
@@ -155,6 +157,10 @@ def test_a_viewed_file_is_unmarked_when_the_agent_changes_it(reviewer, org):
     page.reload()
     expect(the_file(page).get_by_label("Viewed")).not_to_be_checked()
     expect(the_file(page)).to_contain_text("changed since you viewed it")
+    # The comment's line changed: it stays in the review's list, marked outdated.
+    outdated = page.locator("#review .review-comment.is-outdated")
+    expect(outdated).to_contain_text("About this blank line")
+    expect(the_file(page).locator("tr.review-inline")).to_have_count(0)
     assert page.console_problems == []
 
 
