@@ -97,6 +97,8 @@ OPERATION_WORDS = {
     "portal.changeSetting": "Changed the setting",
     "portal.revealSecret": "Revealed",
     "portal.exportVariables": "Exported",
+    "portal.bulkSleep": "Put to sleep, in one action from the board,",
+    "portal.bulkArchive": "Archived, in one action from the board,",
 }
 
 

@@ -113,7 +113,7 @@ async def _audit(request, action: str, results: list[Result], tally: str) -> Non
     names = ", ".join(r.name for r in results)
     await sync_to_async(record_portal_action)(
         user,
-        f"bulk_{action}",
+        f"bulk{ACTIONS[action]}",  # portal.bulkSleep, portal.bulkArchive
         key_kind=kind,
         target_id=",".join(r.id for r in results)[:255],
         detail=f"{ACTIONS[action]} {len(results)} replicas ({tally}): {names}"[:255],

@@ -148,8 +148,10 @@ def test_bulk_sleep_confirms_then_reports_each_replica_one_refused(ada, upstream
     assert "board:refresh" in done["HX-Trigger"]
     assert upstream.get_replica(first).replica.status.value == "sleeping"
     assert upstream.get_replica(second).replica.status.value == "active"
-    entry = AuditEntry.objects.get(operation="portal.bulk_sleep")
+    entry = AuditEntry.objects.get(operation="portal.bulkSleep")
     assert "1 done" in entry.detail and "1 failed" in entry.detail
+    audit = ada.get("/audit/").content.decode()
+    assert "Put to sleep, in one action from the board," in audit
 
 
 def test_bulk_archive_refuses_someone_elses_replica_for_a_member(
