@@ -3,9 +3,12 @@ and the org's), and helpers to find or make replicas in the emulator."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import httpx
 import pytest
+import respx
 
 from portal.accounts.models import KeyKind
 from portal.emulator.config import DEMO_PERSONAL_KEYS
@@ -90,3 +93,46 @@ def seeded(upstream: ReplicaAPI, status: str):
         if replica.status.value == status:
             return replica
     raise AssertionError(f"no seeded replica is {status} any more")
+
+
+def assert_asked_together(client, url: str, base_url: str, timeout: float = 5.0) -> None:
+    """The page at `url` has every upstream GET it makes in flight at once (concurrency by
+    construction, not by timing). After a warm-up load, one records the calls; on
+    the next, each call is held until all of them have been asked, then answered as the
+    emulator answered them: calls made one after another never all arrive, and the first gives up."""
+    assert client.get(url).status_code == 200  # warm: what the portal caches (names, profile)
+    with respx.mock(base_url=base_url, assert_all_called=False) as mock:
+        mock.route().pass_through()
+        assert client.get(url).status_code == 200
+        asked = [call.request for call in mock.calls]
+    recorded = {}
+    for request in asked:  # the answers, asked again directly as the portal asked
+        assert request.method == "GET"
+        answer = httpx.get(
+            str(request.url), headers={"Authorization": request.headers["Authorization"]}
+        )
+        recorded[request.url.raw_path] = (
+            answer.status_code,
+            answer.content,
+            answer.headers.get("content-type", "application/json"),
+        )
+    assert len(recorded) >= 2, f"one upstream call only: {list(recorded)}"
+    state: dict = {"asked": set(), "all_in": None, "gave_up": []}
+
+    async def held(request):
+        state["all_in"] = state["all_in"] or asyncio.Event()
+        state["asked"].add(request.url.raw_path)
+        if len(state["asked"]) == len(recorded):
+            state["all_in"].set()
+        try:
+            await asyncio.wait_for(state["all_in"].wait(), timeout)
+        except TimeoutError:
+            state["gave_up"].append(request.url.raw_path.decode())
+        status, content, content_type = recorded[request.url.raw_path]
+        return httpx.Response(status, content=content, headers={"content-type": content_type})
+
+    with respx.mock(base_url=base_url, assert_all_called=False) as mock:
+        for raw_path in recorded:
+            mock.get(url=base_url + raw_path.decode()).mock(side_effect=held)
+        assert client.get(url).status_code == 200
+    assert not state["gave_up"], f"asked one after another: {state['gave_up']} of {list(recorded)}"
