@@ -1,5 +1,6 @@
-"""In Chromium: every page fits a phone (390 px) and a small laptop (800 px) without scrolling
-sideways, the menu folds on narrow screens, and the keyboard reaches what matters first."""
+"""In Chromium: every page fits a phone (390 px), a small laptop (800 px) and a desktop
+(1280 px) without scrolling sideways, the menu folds on narrow screens, and the keyboard
+reaches what matters first."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.replicas.conftest import SEEDED, idle_replica, seeded
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = (390, 800)
+WIDTHS = (390, 800, 1280)
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def _pages(upstream) -> list[str]:
     return pages
 
 
-def test_no_page_scrolls_sideways_at_390_or_800_px(ada_page, upstream):
+def test_no_page_scrolls_sideways_at_390_800_or_1280_px(ada_page, upstream):
     page = ada_page
     overflowing = []
     for width in WIDTHS:
