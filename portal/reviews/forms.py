@@ -77,7 +77,7 @@ class EditCommentForm(forms.Form):
     )  # fmt: skip
 
 
-_DIGEST = re.compile(r"[0-9a-f]{64}")
+_DIGEST = re.compile(r"^[0-9a-f]{64}\Z")  # whole: RegexField searches
 
 
 class ViewedForm(forms.Form):

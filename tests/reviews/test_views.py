@@ -305,3 +305,16 @@ def test_the_preview_says_so_when_the_chats_cant_be_read(ada, reviewed, faults):
     assert 'role="alert"' in body and "Still here." in body  # the preview stays readable
     assert "Send review</button>" not in body
     assert "/v1/" not in body and "Traceback" not in body
+
+
+def test_a_viewed_mark_takes_only_a_digest_the_portal_gave(ada, reviewed):
+    """A digest is exactly 64 hex characters: a longer value (one that merely contains a
+    digest) is refused, not stored (the column holds 64) nor echoed back into the page."""
+    for bad in ("a" * 64 + "<b>", "x" + "0" * 64, "0" * 65):
+        response = ada.post(
+            base(reviewed) + "viewed/",
+            {"repository": "acme/api", "path": "app/hello.py", "digest": bad, "viewed": "on"},
+            headers=HX,
+        )
+        assert "be marked now" in response.content.decode()
+    assert not ViewedFile.objects.exists()
