@@ -171,11 +171,27 @@ def mark_viewed(user, replica_id: str, repository: str, path: str, digest: str, 
     )
 
 
-def mark_sent(review: Review, *, message: str, chat_id: str, outcome: str, snapshot) -> None:
-    review.state = Review.SENT
-    review.sent_at = timezone.now()
-    review.message = message
-    review.chat_id = chat_id
-    review.outcome = outcome
-    review.diff_snapshot = snapshot
-    review.save()
+def draft_comments(review: Review) -> list[Comment] | None:
+    """The comments of `review` as they are now, or None when it is no longer a draft (sent
+    by another request meanwhile)."""
+    if not Review.objects.filter(pk=review.pk, state=Review.DRAFT).exists():
+        return None
+    return list(review.comments.all())
+
+
+def mark_sent(
+    review: Review, *, message: str, chat_id: str, outcome: str, snapshot, comment_ids
+) -> None:
+    """The draft becomes a sent review with the comments its message quoted (`comment_ids`);
+    any added meanwhile (another tab, while the message was on its way) start the next draft."""
+    with transaction.atomic():
+        review.state = Review.SENT
+        review.sent_at = timezone.now()
+        review.message = message
+        review.chat_id = chat_id
+        review.outcome = outcome
+        review.diff_snapshot = snapshot
+        review.save()
+        late = review.comments.exclude(pk__in=list(comment_ids))
+        if late.exists():
+            late.update(review=draft_for(review.user, review.replica_id))

@@ -25,6 +25,7 @@ from portal.replicas.rendering.diffs import repository_diffs
 from . import state as review_state
 from .forms import CommentForm, EditCommentForm, SendReviewForm, ViewedForm
 from .message import compose
+from .models import Review
 from .panel import box_context, card, ensure_visible, safe_next, urls
 
 TEMPLATE = "reviews/review.html"
@@ -217,6 +218,19 @@ async def send_review(request, replica_id):
         send["error"] = "This review is being sent already: look at the chat in a moment."
         return render(request, page, context)
     try:
+        # Read again under the lock: another tab may have sent this draft (or added to it)
+        # while this request was reading the chats.
+        comments = await sync_to_async(review_state.draft_comments)(state.draft)
+        if comments is None:
+            if not request.htmx:
+                return redirect(safe_next(request, request.POST.get("next"), rid))
+            sent = await Review.objects.aget(pk=state.draft.pk)
+            context = await _box(request, rid, _panel(request), just_sent=sent.outcome)
+            return render(request, f"{TEMPLATE}#review", context)
+        message = compose(comments)
+        if not message:
+            send["error"] = "The review has no comments yet."
+            return render(request, page, context)
         snapshot = await _snapshot(request, api, rid)
         body = {
             "message": message, "chat_id": chat_id,
@@ -230,7 +244,7 @@ async def send_review(request, replica_id):
             return render(request, page, context)
         await sync_to_async(review_state.mark_sent)(
             state.draft, message=message, chat_id=delivery.chat_id or chat_id,
-            outcome=delivery.outcome, snapshot=snapshot,
+            outcome=delivery.outcome, snapshot=snapshot, comment_ids=[c.pk for c in comments],
         )  # fmt: skip
     finally:
         await cache.adelete(lock)

@@ -318,3 +318,54 @@ def test_a_viewed_mark_takes_only_a_digest_the_portal_gave(ada, reviewed):
         )
         assert "be marked now" in response.content.decode()
     assert not ViewedFile.objects.exists()
+
+
+def test_a_review_another_tab_sent_meanwhile_is_not_sent_again(ada, reviewed, org_api, monkeypatch):
+    """The draft is read again once the send lock is held: a review another tab sent while
+    this request was reading the chats is not sent a second time."""
+    from asgiref.sync import sync_to_async
+
+    from portal.reviews import views
+
+    add(ada, reviewed, kind="general", body="Only once, please.")
+    chat = the_chat(org_api, reviewed)
+    review = Review.objects.get(replica_id=reviewed)
+    real_chats = views._chats
+
+    async def chats_then_sent_elsewhere(api, rid):
+        chats = await real_chats(api, rid)
+        await sync_to_async(Review.objects.filter(pk=review.pk).update)(
+            state=Review.SENT, message="sent by the other tab", outcome="Sent."
+        )
+        return chats
+
+    monkeypatch.setattr(views, "_chats", chats_then_sent_elsewhere)
+    before = user_messages(org_api, reviewed, chat.id)
+    body = ada.post(base(reviewed) + "send/", {"chat_id": chat.id}, headers=HX).content.decode()
+    assert user_messages(org_api, reviewed, chat.id) == before
+    assert "Review sent to the chat: Sent." in body and 'role="alert"' not in body
+    review.refresh_from_db()
+    assert review.message == "sent by the other tab"
+
+
+def test_a_comment_added_while_the_review_is_sent_stays_in_a_new_draft(
+    ada, reviewed, org_api, monkeypatch
+):
+    from portal.reviews import views
+
+    add(ada, reviewed, kind="general", body="In the message.")
+    chat = the_chat(org_api, reviewed)
+    review = Review.objects.get(replica_id=reviewed)
+    real_deliver = views.deliver_message
+
+    async def deliver_while_another_tab_comments(request, api, rid, body):
+        await review.comments.acreate(kind="general", body="Added meanwhile.")
+        return await real_deliver(request, api, rid, body)
+
+    monkeypatch.setattr(views, "deliver_message", deliver_while_another_tab_comments)
+    ada.post(base(reviewed) + "send/", {"chat_id": chat.id}, headers=HX)
+    review.refresh_from_db()
+    assert review.state == Review.SENT and "Added meanwhile." not in review.message
+    assert [c.body for c in review.comments.all()] == ["In the message."]
+    draft = Review.objects.get(replica_id=reviewed, state=Review.DRAFT)
+    assert [c.body for c in draft.comments.all()] == ["Added meanwhile."]
