@@ -112,10 +112,18 @@ class Delivery:
         return self.status is not None
 
 
-async def deliver_message(request, api: AsyncReplicaAPI, replica_id: str, body: dict) -> Delivery:
+async def deliver_message(
+    request,
+    api: AsyncReplicaAPI,
+    replica_id: str,
+    body: dict,
+    *,
+    kept: str = "your text is kept below",
+) -> Delivery:
     """Send (or queue) a message: the one path for the composer and for reviews. When the
     answer is lost, the chat is read again: a message that arrived is reported as sent (or
-    queued), never as failed."""
+    queued), never as failed. `kept` says where the unsent text is (the composer's box, a
+    review's draft)."""
     from portal.lib.api_errors import report
     from portal.lib.outcomes import answer_lost
 
@@ -134,14 +142,12 @@ async def deliver_message(request, api: AsyncReplicaAPI, replica_id: str, body: 
                     None,
                     error=(
                         "The portal can't tell whether your message arrived: the answer was "
-                        "lost and the chat can't be read now. Your text is kept below; look at "
-                        "the chat before sending it again."
+                        f"lost and the chat can't be read now. {kept[:1].upper()}{kept[1:]}; "
+                        "look at the chat before sending it again."
                     ),
                 )
         if found is None:
-            return Delivery(
-                None, error=f"{problem.text} Your message was not sent; your text is kept below."
-            )
+            return Delivery(None, error=f"{problem.text} Your message was not sent; {kept}.")
         status, position = found
         outcome = f"Queued (position {position})." if status == "queued" else "Sent."
         return Delivery(status, outcome, chat_id=target_chat)

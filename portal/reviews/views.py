@@ -238,9 +238,9 @@ async def send_review(request, replica_id):
         }  # fmt: skip
         if user.email:
             body["senderEmail"] = user.email
-        delivery = await deliver_message(request, api, rid, body)
+        delivery = await deliver_message(request, api, rid, body, kept="your draft is kept")
         if not delivery.ok:
-            send["error"] = delivery.error.replace("your text is kept below", "your draft is kept")
+            send["error"] = delivery.error
             return render(request, page, context)
         await sync_to_async(review_state.mark_sent)(
             state.draft, message=message, chat_id=delivery.chat_id or chat_id,

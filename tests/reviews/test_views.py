@@ -358,9 +358,9 @@ def test_a_comment_added_while_the_review_is_sent_stays_in_a_new_draft(
     review = Review.objects.get(replica_id=reviewed)
     real_deliver = views.deliver_message
 
-    async def deliver_while_another_tab_comments(request, api, rid, body):
+    async def deliver_while_another_tab_comments(request, api, rid, body, **options):
         await review.comments.acreate(kind="general", body="Added meanwhile.")
-        return await real_deliver(request, api, rid, body)
+        return await real_deliver(request, api, rid, body, **options)
 
     monkeypatch.setattr(views, "deliver_message", deliver_while_another_tab_comments)
     ada.post(base(reviewed) + "send/", {"chat_id": chat.id}, headers=HX)
@@ -369,3 +369,16 @@ def test_a_comment_added_while_the_review_is_sent_stays_in_a_new_draft(
     assert [c.body for c in review.comments.all()] == ["In the message."]
     draft = Review.objects.get(replica_id=reviewed, state=Review.DRAFT)
     assert [c.body for c in draft.comments.all()] == ["Added meanwhile."]
+
+
+def test_a_lost_answer_that_cant_be_checked_keeps_the_draft_in_the_reviews_words(
+    ada, reviewed, org_api, faults
+):
+    add(ada, reviewed, kind="general", body="Maybe delivered.")
+    chat = the_chat(org_api, reviewed)
+    faults("POST", r"/v1/replica/[^/]+/messages$", "drop-after", times=1)
+    faults("GET", rf"/v1/replica/{reviewed}/history", 503)
+    body = ada.post(base(reviewed) + "send/", {"chat_id": chat.id}, headers=HX).content.decode()
+    assert 'role="alert"' in body and "can&#x27;t tell whether" in body
+    assert "Your draft is kept" in body and "kept below" not in body  # no text below here
+    assert Review.objects.get(replica_id=reviewed).state == Review.DRAFT
