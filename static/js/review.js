@@ -98,9 +98,12 @@
     if (!document.querySelector(".review-new")) {
       document.querySelectorAll(".is-review-selected").forEach(function (r) { r.classList.remove("is-review-selected"); });
     }
-    // Markdown blocks by index, taken before any card goes in between them.
+    // Markdown blocks by index, taken before any card goes in between them (a new-comment
+    // form still open between two blocks is not one).
     document.querySelectorAll(".canvas-md").forEach(function (md) {
-      md.reviewBlocks = Array.prototype.slice.call(md.children);
+      md.reviewBlocks = Array.prototype.filter.call(md.children, function (el) {
+        return !el.classList.contains("review-new");
+      });
     });
     var cards = list ? Array.prototype.slice.call(list.querySelectorAll("[data-review-comment]")) : [];
     var added = cards.filter(function (card) { return known && known.indexOf(card.id) < 0; });

@@ -220,6 +220,8 @@ def test_comment_on_a_markdown_heading_a_paragraph_and_a_whole_item(reviewer, or
     page.keyboard.press("Control+Enter")
     expect(page.locator(".review-new")).to_have_count(1)
     expect(page.locator(".review-new textarea")).to_have_value("Say which release")
+    # The form still open between the blocks doesn't shift the others' cards.
+    expect(md.locator("h2 + .review-inline")).to_contain_text("Totals are off")
     page.locator(".review-new").get_by_role("button", name="Add to review").click()
     expect(page.locator("#canvas-viewer .review-inline")).to_have_count(3)
 
