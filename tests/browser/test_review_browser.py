@@ -235,3 +235,27 @@ def test_comment_on_a_markdown_heading_a_paragraph_and_a_whole_item(reviewer, or
     expect(preview).to_contain_text("Canvas notes.md, heading 3:\n> ## Totals\nTotals are off")
     expect(preview).to_contain_text("Canvas notes.md, paragraph 2:\n> The first paragraph.")
     assert page.console_problems == []
+
+
+def test_on_a_phone_the_split_views_comment_and_form_stay_in_view(reviewer, org):
+    """At 390 px the split table is wider than its box and scrolls sideways; a comment under
+    its lines, and the form to write one, stay within the box's visible width."""
+    page = reviewer
+    rid = replica_with_diff(org)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"/replicas/{rid}/diffs/?view=split")
+    expect(the_file(page).locator("table.diff-table--split")).to_be_visible()
+    within = """(el) => {
+      const box = el.closest('.diff-scroll').getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      return r.left >= box.left - 1 && r.right <= box.right + 1;
+    }"""
+    number_cell(page, 5).click()
+    form = page.locator(".review-new form.review-comment-form")
+    expect(form).to_be_visible()
+    assert form.evaluate(within), "the new-comment form runs past the visible part of the diff"
+    add_comment(page, "A comment long enough to wrap over several lines on a phone. " * 3)
+    card = the_file(page).locator("tr.review-inline .review-comment")
+    expect(card).to_be_visible()
+    assert card.evaluate(within), "the comment runs past the visible part of the diff"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
