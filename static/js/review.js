@@ -163,10 +163,30 @@
 
   var known = null; // the ids of the cards last placed
   var focusNew = false; // a new-comment form was just sent: focus its card once placed
+  // After an edit (Save, Cancel) or a delete, what gets the focus once the answer is in: the
+  // comment (once it is no longer a form), or, once the deleted one is gone, the buttons of
+  // the file or item it was about (else the review's heading).
+  var focusNext = null; // {id} or {el, id, gone}
   document.addEventListener("htmx:beforeRequest", function (e) {
-    var form = e.target.closest && e.target.closest("form.review-comment-form");
-    if (form) focusNew = true;
+    var target = e.target;
+    if (!target.closest) return;
+    if (target.closest("form.review-comment-form")) focusNew = true;
+    var editing = target.closest(".review-comment--editing");
+    if (editing) focusNext = { id: editing.id };
+    var card = target.closest("form[data-review-delete]") && target.closest("[data-review-comment]");
+    if (card) {
+      var where = card.closest("details.diff-file, .canvas-item");
+      focusNext = { el: where && where.querySelector("[data-review-add]"), id: "review-title", gone: card.id };
+    }
   });
+
+  function settleFocus() {
+    if (!focusNext || (focusNext.gone && document.getElementById(focusNext.gone))) return;
+    var el = focusNext.el && focusNext.el.isConnected ? focusNext.el : document.getElementById(focusNext.id);
+    if (!el || el.matches("form")) return; // still editing (the text was refused)
+    focusNext = null;
+    el.focus();
+  }
 
   function newForm(fields, label) {
     var template = document.getElementById("review-comment-template");
@@ -437,5 +457,13 @@
   document.addEventListener("htmx:load", function (e) {
     var el = e.target;
     if (el.id === "review" || el.querySelector && (el.querySelector("#review") || el.querySelector(".canvas-item, details.diff-file"))) refresh(el);
+    if (el.matches && el.matches("form.review-comment--editing")) {
+      var text = el.querySelector("textarea");
+      if (text) {
+        text.focus();
+        text.setSelectionRange(text.value.length, text.value.length);
+      }
+    }
+    settleFocus();
   });
 })();

@@ -259,3 +259,41 @@ def test_on_a_phone_the_split_views_comment_and_form_stay_in_view(reviewer, org)
     expect(card).to_be_visible()
     assert card.evaluate(within), "the comment runs past the visible part of the diff"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
+def test_edit_and_delete_from_the_keyboard_keep_the_focus_in_place(reviewer, org):
+    """Edit puts the cursor in the comment's text; Save and Cancel give the focus back to the
+    comment, Delete to the file's comment buttons: never back to the top of the page."""
+    page = reviewer
+    rid = replica_with_diff(org)
+    page.goto(f"/replicas/{rid}/diffs/")
+    number_cell(page, 5).click()
+    add_comment(page, "First text")
+    card = the_file(page).locator("tr.review-inline .review-comment")
+    expect(card).to_be_focused()
+
+    card.get_by_role("link", name="Edit").focus()
+    page.keyboard.press("Enter")
+    editing = page.locator("form.review-comment--editing")
+    expect(editing.locator("textarea")).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type(", edited")
+    editing.get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    card = the_file(page).locator("tr.review-inline .review-comment")
+    expect(card).to_contain_text("First text, edited")
+    expect(card).to_be_focused()
+
+    card.get_by_role("link", name="Edit").focus()
+    page.keyboard.press("Enter")
+    expect(editing.locator("textarea")).to_be_focused()
+    editing.get_by_role("link", name="Cancel").focus()
+    page.keyboard.press("Enter")
+    expect(editing).to_have_count(0)
+    expect(card).to_be_focused()
+
+    card.get_by_role("button", name="Delete").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".review-comment", has_text="First text")).to_have_count(0)
+    expect(the_file(page).get_by_role("button", name="Comment on this file")).to_be_focused()
+    assert page.console_problems == []
