@@ -382,3 +382,17 @@ def test_a_lost_answer_that_cant_be_checked_keeps_the_draft_in_the_reviews_words
     assert 'role="alert"' in body and "can&#x27;t tell whether" in body
     assert "Your draft is kept" in body and "kept below" not in body  # no text below here
     assert Review.objects.get(replica_id=reviewed).state == Review.DRAFT
+
+
+def test_a_typed_range_refused_comes_back_with_its_line_fields_shown(ada, reviewed):
+    """ "Choose the lines" must come with the fields to choose them in (they are hidden only
+    while lines picked on the diff fill them)."""
+    response = add(ada, reviewed, kind="lines", repository="acme/api", path="app/hello.py",
+                   side="old", end_line="4", body="Typed, then sent too soon")  # fmt: skip
+    body = response.content.decode()
+    assert "Choose the lines this comment is about." in body
+    lines = re.search(r'<div class="review-lines"[^>]*>', body)[0]
+    assert "hidden" not in lines
+    assert re.search(r'<form class="review-comment-form"[^>]*data-review-range', body)
+    assert 'name="end_line" min="1" inputmode="numeric" value="4"' in body
+    assert '<option value="old" selected>' in body
