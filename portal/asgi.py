@@ -16,6 +16,7 @@ about behaviour:
   before its first use in a request.
 """
 
+import gc
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -112,6 +113,13 @@ class PortalASGIHandler(ASGIHandler):
 
 django.setup(set_prefix=False)
 application = PortalASGIHandler()
+
+# The garbage collector: what was made while loading (modules, URL patterns, models, settings)
+# lives as long as the worker, so it is frozen out of the full passes; and a page makes
+# thousands of short-lived containers, so the youngest generation is collected every 10,000
+# of them rather than every 700 (Python's default): each page paid about 0.5 ms in passes.
+gc.freeze()
+gc.set_threshold(10_000, 10, 10)
 
 if settings.SERVER_TIMING:
     # `Server-Timing` on every answer: time to the response's start, and how much of it
