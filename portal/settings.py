@@ -256,9 +256,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # WhiteNoise's CompressedManifestStaticFilesStorage, Django's StaticFilesStorage,
+            # each with its URLs remembered (portal/lib/staticfiles.py).
+            "portal.lib.staticfiles.RememberedManifestStaticFilesStorage"
             if STATIC_MANIFEST
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            else "portal.lib.staticfiles.RememberedStaticFilesStorage"
         )
     },
 }
