@@ -67,6 +67,12 @@
     return tr;
   }
 
+  // The last of the cards already placed right after `el` (or `el`): a card goes after them.
+  function afterPlaced(el) {
+    while (el.nextElementSibling && el.nextElementSibling.classList.contains("review-inline")) el = el.nextElementSibling;
+    return el;
+  }
+
   function blockAfter(anchor, cls, content, inside) {
     var div = document.createElement("div");
     div.className = cls;
@@ -115,7 +121,7 @@
         if (!file) return;
         if (kind === "file") {
           var tools = file.querySelector("[data-review-tools]");
-          if (tools) blockAfter(tools, "review-inline", card);
+          if (tools) blockAfter(afterPlaced(tools), "review-inline", card);
           return;
         }
         var side = card.getAttribute("data-review-side") || "new";
@@ -129,12 +135,7 @@
         var shown = file.querySelector("table.diff-table"); // a file too large shows no lines
         card.classList.toggle("is-outdated", !!shown && (!row || (was !== null && was.indexOf(now) < 0)));
         if (!row || card.classList.contains("is-outdated")) return;
-        if (row) {
-          // after the comments already under that line
-          var at = row;
-          while (at.nextElementSibling && at.nextElementSibling.classList.contains("review-inline")) at = at.nextElementSibling;
-          inlineRow(at, "review-inline", card);
-        }
+        inlineRow(afterPlaced(row), "review-inline", card); // after those already under it
       } else if (kind === "canvas") {
         var item = canvasItem(card.getAttribute("data-review-item"));
         if (!item) return;
@@ -142,14 +143,10 @@
         var md = item.querySelector(".canvas-md");
         if (para !== "" && md) {
           var block = md.reviewBlocks[parseInt(para, 10)];
-          if (block) {
-            var next = block;
-            while (next.nextElementSibling && next.nextElementSibling.classList.contains("review-inline")) next = next.nextElementSibling;
-            blockAfter(next, "review-inline", card);
-          }
+          if (block) blockAfter(afterPlaced(block), "review-inline", card);
         } else {
           var head = item.querySelector(".canvas-head");
-          if (head) blockAfter(head, "review-inline", card);
+          if (head) blockAfter(afterPlaced(head), "review-inline", card);
         }
       }
     });
@@ -282,8 +279,7 @@
     if (!form) return;
     closeForms(null);
     highlight(rows);
-    var last = rows[rows.length - 1];
-    while (last.nextElementSibling && last.nextElementSibling.classList.contains("review-inline")) last = last.nextElementSibling;
+    var last = afterPlaced(rows[rows.length - 1]);
     var holder = inlineRow(last, "review-new", form);
     open(form, holder);
   }
@@ -363,8 +359,7 @@
         fields.paragraph = real;
         fields.quote = heading + text;
         label += heading ? ", heading " + (real + 1) : ", paragraph " + (real + 1);
-        after = block;
-        while (after.nextElementSibling && after.nextElementSibling.classList.contains("review-inline")) after = after.nextElementSibling;
+        after = afterPlaced(block);
       } else {
         after = item.querySelector(".canvas-head");
       }

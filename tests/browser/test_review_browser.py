@@ -297,3 +297,29 @@ def test_edit_and_delete_from_the_keyboard_keep_the_focus_in_place(reviewer, org
     expect(page.locator(".review-comment", has_text="First text")).to_have_count(0)
     expect(the_file(page).get_by_role("button", name="Comment on this file")).to_be_focused()
     assert page.console_problems == []
+
+
+def test_comments_on_a_whole_file_or_item_read_in_the_order_they_were_written(
+    reviewer, org, emulator
+):
+    page = reviewer
+    rid = replica_with_diff(org)
+    page.goto(f"/replicas/{rid}/diffs/")
+    for text in ("File note one", "File note two"):
+        the_file(page).get_by_role("button", name="Comment on this file").click()
+        add_comment(page, text)
+    cards = the_file(page).locator(".review-inline .review-comment")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0)).to_contain_text("File note one")
+    expect(cards.nth(1)).to_contain_text("File note two")
+
+    emulator.control(f"replicas/{rid}/canvas", {"filename": "page.html", "content": "<h1>x</h1>"})
+    page.goto(f"/replicas/{rid}/canvas/page.html/")
+    for text in ("Item note one", "Item note two"):
+        page.locator("#canvas-viewer").get_by_role("button", name="Comment on this item").click()
+        add_comment(page, text)
+    cards = page.locator("#canvas-viewer .review-inline .review-comment")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0)).to_contain_text("Item note one")
+    expect(cards.nth(1)).to_contain_text("Item note two")
+    assert page.console_problems == []
