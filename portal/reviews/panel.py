@@ -22,6 +22,7 @@ from .message import anchor, compose
 from .state import ReviewState
 
 VISIBLE_TTL = 10 * 60
+SHOWN_TTL = 7 * 24 * 3600  # the diff last shown; after that a review keeps the diff as sent
 
 
 def urls(replica_id) -> dict[str, str]:
@@ -56,6 +57,20 @@ async def ensure_visible(request, replica_id):
             raise Http404("No such replica.") from None
         await cache.aset(key, True, VISIBLE_TTL)
     return api
+
+
+def _shown_key(user, replica_id) -> str:
+    return f"reviews:shown:{user.pk}:{replica_id}"
+
+
+async def remember_shown(request, replica_id, digests: dict[str, str]) -> None:
+    """The per-file digests of the diff the Diffs panel just showed this user: what a review
+    sent next keeps, as "the diff it was written against"."""
+    await cache.aset(_shown_key(await request.auser(), replica_id), digests, SHOWN_TTL)
+
+
+async def last_shown(request, replica_id) -> dict[str, str] | None:
+    return await cache.aget(_shown_key(await request.auser(), replica_id))
 
 
 def safe_next(request, url: str | None, replica_id) -> str:

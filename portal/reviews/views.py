@@ -26,7 +26,7 @@ from . import state as review_state
 from .forms import CommentForm, EditCommentForm, SendReviewForm, ViewedForm
 from .message import compose
 from .models import Review
-from .panel import box_context, card, ensure_visible, safe_next, urls
+from .panel import box_context, card, ensure_visible, last_shown, safe_next, urls
 
 TEMPLATE = "reviews/review.html"
 SEND_LOCK_TTL = 120  # seconds; longer than a send with its retries and re-read
@@ -255,8 +255,12 @@ async def send_review(request, replica_id):
 
 
 async def _snapshot(request, api, rid: str):
-    """Per-file digests of the diff as it is when the review is sent (None if unreadable:
-    "changes since" then counts from an earlier review)."""
+    """Per-file digests of the diff the review was written against: the one the Diffs panel
+    last showed the reviewer, else the diff as it is now (None if unreadable: "changes since"
+    then counts from an earlier review)."""
+    shown = await last_shown(request, rid)
+    if shown is not None:
+        return shown
     try:
         replica = (await api.get_replica(rid, include="diffs")).replica
     except errors.ReplicaAPIError as exc:

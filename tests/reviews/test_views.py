@@ -396,3 +396,20 @@ def test_a_typed_range_refused_comes_back_with_its_line_fields_shown(ada, review
     assert re.search(r'<form class="review-comment-form"[^>]*data-review-range', body)
     assert 'name="end_line" min="1" inputmode="numeric" value="4"' in body
     assert '<option value="old" selected>' in body
+
+
+def test_a_sent_review_keeps_the_diff_the_reviewer_was_shown(ada, reviewed, org_api):
+    """ "Changes since my last review" counts from the diff the reviewer read, not from the
+    one at the moment of sending: a file the agent changed meanwhile, unseen, shows as changed
+    next time."""
+    body = ada.get(f"/replicas/{reviewed}/diffs/").content.decode()
+    shown = re.search(
+        r'"path": "app/hello.py", "digest": "([0-9a-f]{64})"', body.replace("\\u002D", "-")
+    )[1]
+    add(ada, reviewed, kind="general", body="Written against what I read.")
+    chat = the_chat(org_api, reviewed)
+    org_api.send_replica_message(reviewed, {"message": "Hello again", "chat_id": chat.id})
+    wait_idle(org_api, reviewed)  # the agent rewrote app/hello.py; the reviewer didn't look
+    ada.post(base(reviewed) + "send/", {"chat_id": chat.id}, headers=HX)
+    review = Review.objects.get(replica_id=reviewed, state=Review.SENT)
+    assert review.diff_snapshot["acme/api\napp/hello.py"] == shown

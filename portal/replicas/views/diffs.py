@@ -33,6 +33,7 @@ def _diffs(replica, view: str, review=None, since_only: bool = False) -> dict:
     repos = repository_diffs(statuses)  # one line budget for the whole page
     changed = {repo.repository for repo in repos}
     since = None
+    shown = review_state.digests(repos)  # before the filter below leaves files out
     if review is not None:  # Viewed marks and "since my last review" (portal/reviews/)
         since = review_state.annotate(
             repos,
@@ -42,6 +43,7 @@ def _diffs(replica, view: str, review=None, since_only: bool = False) -> dict:
         )
     return {
         "since": since,
+        "shown_digests": shown,
         "diffs": [{"repo": repo, "html": render_diff(repo, view=view)} for repo in repos],
         "unchanged": [s.repository for s in statuses if s.repository not in changed],
         "has_statuses": bool(statuses),
@@ -66,6 +68,7 @@ async def diffs_panel(request, replica_id):
                 page.replica, view, review, since_only
             )
         )
+        await review_panel.remember_shown(request, replica_id, context.pop("shown_digests"))
         context.update(review_panel.box_context(request, replica_id, review, panel="diffs"))
     context.update(
         view=view, views=VIEWS, toggle_url=reverse("replicas:diffs", args=[replica_id]),
