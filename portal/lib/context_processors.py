@@ -20,6 +20,11 @@ SITE_URLS = {
     "audit": "accounts:audit_log",
     "password": "accounts:change_password",
     "switch_acting": "accounts:switch_acting",
+    "board": "fleet:board",
+    "usage": "fleet:usage",
+    "notifications": "notifications:centre",
+    "notifications_menu": "notifications:menu",
+    "notifications_stream": "notifications:stream",
 }
 
 

@@ -27,6 +27,7 @@ from portal.accounts.models import PortalSettings
 from portal.accounts.roles import ais_org_admin
 from portal.lib.boxes import Boxes, Fetch
 from portal.lib.pages import NotFoundPage
+from portal.lib.times import relative_time
 from portal.replica_api import errors, models
 from portal.replicas.ownership import REFUSAL, Owner, Owners, may_remove
 from portal.replicas.ownership import UNKNOWN as UNKNOWN_OWNER
@@ -199,6 +200,9 @@ def header_context(replica: models.ReplicaDetails) -> dict[str, Any]:
         # is seen from its start.
         "live": status in LIVE_STATUSES,
         "repositories": repositories,
+        # As the list's rows: <time> elements made here, not with per-page date filters.
+        "created_time": relative_time(replica.created_at),
+        "last_activity_time": relative_time(replica.last_activity_at),
         # Beyond ReplicaDetails in the spec, but sent by the API when known: show them then.
         "extras": {
             k: v
