@@ -19,7 +19,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from asgiref.sync import iscoroutinefunction
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, user_passes_test
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
@@ -209,6 +209,19 @@ def redirect_to_key_needed(request):
     return redirect(url)
 
 
+async def _signed_in(user) -> bool:
+    return user.is_authenticated
+
+
+def signed_in_required(view):
+    """`login_required`, whose async form asks a sync `is_authenticated` test on a worker
+    thread (a thread hop on every page): for async views the same test and redirect, asked on
+    the event loop."""
+    if iscoroutinefunction(view):
+        return user_passes_test(_signed_in)(view)
+    return login_required(view)
+
+
 def requires_api_key(view):
     """Sign-in required, then a usable key for the current acting kind, else the friendly
     "add your API key" page. Works on sync and async views."""
@@ -234,4 +247,4 @@ def requires_api_key(view):
 
     # The accounts middleware loads the key before such a view, with the user.
     wrapper.requires_api_key = True
-    return login_required(wrapper)
+    return signed_in_required(wrapper)
