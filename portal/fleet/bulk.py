@@ -111,7 +111,8 @@ async def _audit(request, action: str, results: list[Result], tally: str) -> Non
     user = await request.auser()
     kind = await aacting_kind(request)
     names = ", ".join(r.name for r in results)
-    await sync_to_async(record_portal_action)(
+    record = sync_to_async(record_portal_action)
+    await record(
         user,
         f"bulk{ACTIONS[action]}",  # portal.bulkSleep, portal.bulkArchive
         key_kind=kind,
