@@ -175,11 +175,15 @@
       var where = card.closest("details.diff-file, .canvas-item");
       focusNext = { el: where && where.querySelector("[data-review-add]"), id: "review-title", gone: card.id };
     }
+    // "Preview and send review…": the preview, to read; Send: what became of it.
+    if (target.closest("[data-review-preview-open]")) focusNext = { id: "review-preview" };
+    if (target.closest("form.review-send-form")) focusNext = { id: "review-sent-note", alt: "review-send-error" };
   });
 
   function settleFocus() {
     if (!focusNext || (focusNext.gone && document.getElementById(focusNext.gone))) return;
     var el = focusNext.el && focusNext.el.isConnected ? focusNext.el : document.getElementById(focusNext.id);
+    if (!el && focusNext.alt) el = document.getElementById(focusNext.alt);
     if (!el || el.matches("form")) return; // still editing (the text was refused)
     focusNext = null;
     el.focus();

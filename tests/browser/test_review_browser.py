@@ -323,3 +323,21 @@ def test_comments_on_a_whole_file_or_item_read_in_the_order_they_were_written(
     expect(cards.nth(0)).to_contain_text("Item note one")
     expect(cards.nth(1)).to_contain_text("Item note two")
     assert page.console_problems == []
+
+
+def test_preview_and_send_from_the_keyboard_keep_the_focus_in_the_review(reviewer, org):
+    page = reviewer
+    rid = replica_with_diff(org)
+    page.goto(f"/replicas/{rid}/diffs/")
+    number_cell(page, 5).click()
+    add_comment(page, "Sent from the keyboard")
+    page.locator("#review").get_by_role("link", name="Preview and send review…").focus()
+    page.keyboard.press("Enter")
+    preview = page.locator("#review-send .review-preview")
+    expect(preview).to_be_focused()  # read it, then Tab on to the chat and Send
+    page.locator("#review-send").get_by_role("button", name="Send review").focus()
+    page.keyboard.press("Enter")
+    note = page.locator("#review .review-sent-note")
+    expect(note).to_contain_text("Review sent to the chat")
+    expect(note).to_be_focused()
+    assert page.console_problems == []
