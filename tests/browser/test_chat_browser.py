@@ -249,3 +249,43 @@ def test_a_refused_drag_rolls_back(signed_in_ada, upstream, agent_pace):
         "bravo",
         "charlie",
     ]
+
+
+def test_a_turn_that_starts_while_the_page_opens_shows_without_errors(
+    signed_in_ada, upstream, agent_pace
+):
+    """The page reads history while the chat is idle; the agent starts a turn before the
+    page's live stream joins. The reply streams in from where the stream joined (the live
+    transcript opens the bubble the page never got), without htmx "no target" errors, and
+    when the turn ends the transcript is re-read from history, whole."""
+    page = signed_in_ada
+    rid = active_replica(upstream, "browser-join-race")
+    chat = upstream.create_replica_chat(rid, {"provider": "claude", "title": "race"})
+    held = []
+
+    def hold_first_stream(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"/events/?\?"), hold_first_stream)
+    page.goto(f"/replicas/{rid}/?chat={chat.id}")
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the page should have opened its live stream"
+    agent_pace(0.3)
+    upstream.send_replica_message(rid, {"message": "Started in between", "chat_id": chat.id})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the turn is running and streaming
+        if any(c.id == chat.id and c.processing for c in upstream.list_replica_chats(rid).chats):
+            break
+        time.sleep(0.1)
+    time.sleep(0.7)
+    held[0].continue_()
+    expect(page.locator("#stream-status")).to_have_text("live")
+    transcript = page.locator(f"#chat-{chat.id}-transcript")
+    expect(transcript).to_contain_text("Started in between", timeout=20_000)
+    expect(transcript).to_contain_text("Turn completed", timeout=30_000)  # the whole turn
+    assert page.console_problems == []
